@@ -1,0 +1,113 @@
+/**
+ * @file file.cpp
+ * @brief Small file helpers that report errors the kit's way (see file.hpp).
+ */
+#include "minirun/sys/file.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace minirun::sys {
+
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
+  if (fd < 0) return Error::from_errno("open", path);
+  return UniqueFd(fd);
+}
+
+Result<std::string> read_file(const std::string& path) {
+  auto fd = open_file(path, O_RDONLY);
+  if (!fd) return std::move(fd.error());
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(fd->get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::from_errno("read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+Result<void> write_file(const std::string& path, std::string_view data, int flags, mode_t mode) {
+  auto fd = open_file(path, flags, mode);
+  if (!fd) return std::move(fd.error());
+  ssize_t n = ::write(fd->get(), data.data(), data.size());
+  if (n < 0) return Error::from_errno("write", path);
+  if (static_cast<size_t>(n) != data.size()) return Error("short write to `" + path + "`", EIO);
+  return ok();
+}
+
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode) {
+  std::string tmp = path + ".tmp";
+  MINIRUN_TRY(write_file(tmp, data, O_WRONLY | O_TRUNC | O_CREAT, mode), "write state");
+  if (::rename(tmp.c_str(), path.c_str()) < 0) {
+    Error e = Error::from_errno("rename", tmp + "` to `" + path);
+    ::unlink(tmp.c_str());
+    return e;
+  }
+  return ok();
+}
+
+Result<void> make_directories(const std::string& path, mode_t mode) {
+  if (path.empty()) return Error("make_directories: empty path");
+  std::string partial;
+  size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty() || partial == "/") continue;
+    if (::mkdir(partial.c_str(), mode) < 0 && errno != EEXIST) {
+      return Error::from_errno("mkdir", partial);
+    }
+  }
+  return ok();
+}
+
+Result<void> remove_tree(const std::string& path) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) < 0) {
+    if (errno == ENOENT) return ok();
+    return Error::from_errno("lstat", path);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    DIR* dir = ::opendir(path.c_str());
+    if (dir == nullptr) return Error::from_errno("opendir", path);
+    while (struct dirent* entry = ::readdir(dir)) {
+      std::string name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      std::string child = path + "/" + name;
+      struct stat cst{};
+      // Never descend into another filesystem: a leftover mount inside a state
+      // directory must fail the removal loudly, not have its contents deleted.
+      if (::lstat(child.c_str(), &cst) == 0 && S_ISDIR(cst.st_mode) && cst.st_dev != st.st_dev) {
+        ::closedir(dir);
+        return Error("refusing to remove `" + child + "`: it is a mount point", EBUSY);
+      }
+      auto r = remove_tree(child);
+      if (!r) {
+        ::closedir(dir);
+        return r;
+      }
+    }
+    ::closedir(dir);
+    if (::rmdir(path.c_str()) < 0) return Error::from_errno("rmdir", path);
+  } else if (::unlink(path.c_str()) < 0) {
+    return Error::from_errno("unlink", path);
+  }
+  return ok();
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st{};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace minirun::sys

@@ -1,0 +1,49 @@
+/**
+ * @file file.hpp
+ * @brief Small file helpers that report errors the kit's way.
+ *
+ * Reading a cgroup knob, writing `uid_map`, creating a state directory: the runtime
+ * does these a hundred times. Each helper is one or two syscalls, returns a Result, and
+ * names the path in its error. Writes go through a single write(2), which matters for
+ * kernel files such as `uid_map` and `cgroup.procs` that must be written in one go.
+ *
+ * Man pages: open(2), read(2), write(2), mkdir(2), rename(2).
+ */
+#pragma once
+
+#include <fcntl.h>
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+
+#include "minirun/sys/error.hpp"
+#include "minirun/sys/unique_fd.hpp"
+
+namespace minirun::sys {
+
+/// open(2) with O_CLOEXEC added, as a UniqueFd.
+Result<UniqueFd> open_file(const std::string& path, int flags, mode_t mode = 0);
+
+/// Reads a whole file (also /proc and cgroupfs files, whose size is not known).
+Result<std::string> read_file(const std::string& path);
+
+/// Writes `data` with one write(2) to an existing file (kernel knobs) or creates it.
+Result<void> write_file(const std::string& path, std::string_view data, int flags = O_WRONLY | O_TRUNC | O_CREAT,
+                        mode_t mode = 0644);
+
+/// Writes to a temporary file in the same directory, then rename(2)s it into place, so
+/// a reader sees the old content or the new one, never half (state.json).
+Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+
+/// mkdir -p. Existing directories are fine; returns an error naming the failing part.
+Result<void> make_directories(const std::string& path, mode_t mode = 0755);
+
+/// Removes a directory tree (our own state directories only; never follows symlinks,
+/// never crosses into another mount).
+Result<void> remove_tree(const std::string& path);
+
+/// True when `path` exists (lstat(2); a dangling symlink exists).
+bool path_exists(const std::string& path);
+
+}  // namespace minirun::sys
