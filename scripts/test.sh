@@ -74,9 +74,13 @@ skip() { record SKIP "$1" 0 "$2"; }
 # note_last TEXT: adds TEXT to the last summary line (when TEXT is not empty).
 note_last() { [ -z "$1" ] || summary[-1]+="  ($1)"; }
 
-# ctest_summary LOG: the "N% tests passed, ..." line of a ctest log, for the summary.
+# ctest_summary LOG: "N% tests passed, ..." from a ctest log, plus the skipped count.
 ctest_summary() {
-  grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" 2>/dev/null | tail -n1
+  local line skipped
+  line=$(grep -Eo '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" 2>/dev/null | tail -n1)
+  skipped=$(grep -c '(Skipped)$' "$1" 2>/dev/null || true)
+  if [ -n "$line" ] && [ "${skipped:-0}" -gt 0 ]; then line+=", $skipped skipped"; fi
+  printf '%s' "$line"
 }
 
 run_ctest() {  # run_ctest BUILD_DIR LOG
@@ -135,7 +139,11 @@ else
     configured=0
   fi
 
-  if [ $configured = 1 ] && step "build build/" cmake --build build --parallel "$jobs"; then
+  if [ $configured = 0 ]; then
+    skip "build build/" "configure failed"
+    skip "busybox rootfs" "configure failed"
+    skip "unit + integration tests (build/)" "configure failed"
+  elif step "build build/" cmake --build build --parallel "$jobs"; then
     if step "busybox rootfs" sh scripts/make-busybox-rootfs.sh build/testdata/busybox-rootfs; then
       step "unit + integration tests (build/)" unit_and_integration_tests
       note_last "$(ctest_summary build/ctest.log)"

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The kit's demo (the one in README.md): builds minirun-oci, makes an OCI bundle from a
+# busybox root filesystem, and runs a container that looks at itself, with --explain so
+# the runtime prints each setup step as it does it.
+#
+# Usage: sudo bash scripts/demo.sh [--keep]
+#   --keep   leave the bundle in place afterwards (to poke at it, or run it with runc)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+repo=$(pwd)
+
+keep=0
+for arg in "$@"; do
+  case "$arg" in
+    --keep) keep=1 ;;
+    -h | --help) sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ -t 1 ]; then bold=$'\e[1m' dim=$'\e[2m' off=$'\e[0m'; else bold='' dim='' off=''; fi
+section() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+explain() { printf '%s%s%s\n' "$dim" "$*" "$off"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo.sh: the demo needs root: creating namespaces, cgroups and mounts is a" >&2
+  echo "privileged operation (that is what a container runtime does). Run:" >&2
+  echo "    sudo bash scripts/demo.sh" >&2
+  exit 1
+fi
+
+section "1. Dependencies"
+bash scripts/setup.sh
+
+section "2. Building minirun-oci"
+build_log=build/demo-build.log
+mkdir -p build
+if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+       cmake --build build --target minirun-oci --parallel "$(nproc)"; } >"$build_log" 2>&1; then
+  tail -n 40 "$build_log"
+  echo "demo.sh: the build failed (full log: $build_log)" >&2
+  exit 1
+fi
+oci=$repo/build/minirun-oci
+echo "built $oci"
+
+# The bundle lives under build/: a filesystem we just ran a freshly built program from,
+# so it is not mounted noexec (as /tmp sometimes is).
+bundle=$(mktemp -d "$repo/build/demo-bundle.XXXXXX")
+id=demo-$$
+cleanup() {
+  "$oci" delete --force "$id" >/dev/null 2>&1 || true
+  if [ "$keep" = 1 ]; then
+    echo "bundle kept: $bundle"
+  else
+    # --one-file-system: never follow a mount that a failed run may have left behind.
+    rm -rf --one-file-system "$bundle"
+  fi
+}
+trap cleanup EXIT
+
+section "3. Making an OCI bundle"
+explain "A bundle is a directory with a root filesystem and a config.json (OCI runtime spec)."
+sh scripts/make-busybox-rootfs.sh "$bundle/rootfs"
+echo "rootfs:      $bundle/rootfs  (one static busybox binary + a symlink per command)"
+(cd "$bundle" && "$oci" spec)
+echo "config.json: written by \`minirun-oci spec\` (like \`runc spec\`), then edited with jq"
+
+# What the container runs: a shell script that shows what it can see of the machine.
+read -r -d '' script <<'SCRIPT' || true
+echo "--- hostname: the UTS namespace gives the container a name of its own"
+hostname
+echo
+echo "--- ps: the PID namespace; only the container's processes, and this shell is PID 1"
+ps
+echo
+echo "--- id: the user the process runs as (config.json: process.user)"
+id
+echo
+echo "--- cgroup limits: what the container may use (config.json: linux.resources)"
+show() { printf '%-40s %s\n' "$1" "$(cat "$1")"; }
+if [ -f /sys/fs/cgroup/memory.max ]; then
+  echo "(cgroup v2: one tree, the container's group is the root it sees)"
+  show /sys/fs/cgroup/memory.max
+  show /sys/fs/cgroup/pids.max
+elif [ -d /sys/fs/cgroup/memory ]; then
+  echo "(cgroup v1: one tree per controller)"
+  for knob in memory/memory.limit_in_bytes pids/pids.max; do
+    controller=${knob%%/*}
+    own=$(awk -F: -v c="$controller" '{ n = split($2, a, ","); for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' /proc/self/cgroup)
+    if [ -n "$own" ] && [ "$own" != / ] && [ -f "/sys/fs/cgroup/$controller$own/${knob#*/}" ]; then
+      show "/sys/fs/cgroup/$controller$own/${knob#*/}"
+    else
+      show "/sys/fs/cgroup/$knob"
+    fi
+  done
+else
+  echo "(no cgroup filesystem mounted at /sys/fs/cgroup in this container)"
+fi
+echo "expected: memory 67108864 (64 MiB), pids 64"
+echo
+echo "--- ls /: the root filesystem is the bundle's rootfs, not the host's"
+ls /
+SCRIPT
+
+config=$bundle/config.json
+jq --arg script "$script" '
+  .process.terminal = false
+  | .process.args = ["/bin/sh", "-c", $script]
+  | .hostname = "minirun-demo"
+  | .linux.resources.memory.limit = 67108864
+  | .linux.resources.pids.limit = 64
+  | if any(.mounts[]?; .destination == "/sys/fs/cgroup") then .
+    else .mounts += [{destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+                      options: ["nosuid", "noexec", "nodev", "relatime", "ro"]}]
+    end
+' "$config" >"$config.new"
+mv "$config.new" "$config"
+explain "The parts of config.json this demo changed or relies on:"
+jq '{process: {args: .process.args[0:2], user: .process.user}, hostname,
+     namespaces: [.linux.namespaces[]?.type], resources: {memory: .linux.resources.memory,
+     pids: .linux.resources.pids}}' "$config"
+
+section "4. Running the container: minirun-oci --explain run --bundle ... $id"
+explain "First the runtime's setup steps, in order (--explain), then the container's output."
+set +e
+"$oci" --explain run --bundle "$bundle" "$id"
+status=$?
+set -e
+
+section "Done"
+if [ $status -ne 0 ]; then
+  echo "the container exited with status $status"
+  exit $status
+fi
+explain "Next: docs/reading-order.md walks through the source of each step you saw above;"
+explain "docs/design/runtime-setup-order.md explains why the steps come in that order."
