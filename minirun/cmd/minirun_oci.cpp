@@ -1,0 +1,274 @@
+/**
+ * @file minirun_oci.cpp
+ * @brief `minirun-oci`: runc's command line over the runtime library.
+ *
+ * Engines (containerd, podman, dockerd) drive a runtime through its command line, and
+ * they all speak runc's: global `--root`, `--log`, `--log-format`, `--debug`, then
+ * `create --bundle DIR --pid-file F [--console-socket S] ID`, `start ID`, `state ID`,
+ * `kill ID SIGNAL`, `delete [--force] ID`. This file only parses that and calls
+ * minirun/runtime/container.hpp; every decision lives in the library. Errors go to
+ * stderr and, with `--log`, to the log file in runc's format (JSON lines with level,
+ * msg and time), where containerd looks for them.
+ *
+ * Kit extra: the global `--explain` prints each setup step as it runs.
+ *
+ * Lab: labs/03-namespaces (and every lab that starts a container by hand).
+ */
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "minirun/runtime/container.hpp"
+#include "minirun/runtime/spec.hpp"
+#include "minirun/sys/file.hpp"
+
+using minirun::runtime::Runtime;
+using minirun::runtime::RuntimeOptions;
+
+namespace {
+
+struct Globals {
+  RuntimeOptions runtime;
+  std::string log_file;
+  std::string log_format = "text";
+  bool systemd_cgroup = false;
+};
+
+/// Reports an error on stderr and in the --log file; returns the exit code 1.
+int report(const Globals& g, const std::string& message) {
+  std::fprintf(stderr, "minirun-oci: %s\n", message.c_str());
+  if (!g.log_file.empty()) {
+    std::ofstream log(g.log_file, std::ios::app);
+    if (g.log_format == "json") {
+      log << nlohmann::json{{"level", "error"}, {"msg", message}, {"time", minirun::runtime::rfc3339_now()}}.dump()
+          << "\n";
+    } else {
+      log << "time=\"" << minirun::runtime::rfc3339_now() << "\" level=error msg=" << nlohmann::json(message).dump()
+          << "\n";
+    }
+  }
+  return 1;
+}
+
+template <class T>
+int check(const Globals& g, const minirun::sys::Result<T>& r) {
+  return r ? 0 : report(g, r.error().what());
+}
+
+/// `exec` without --process: the container's own process settings with new args.
+minirun::sys::Result<minirun::runtime::Process> exec_process(Runtime& runtime, const std::string& id,
+                                                             const std::string& process_file,
+                                                             const std::vector<std::string>& args,
+                                                             const std::vector<std::string>& env,
+                                                             const std::string& cwd, bool tty) {
+  using minirun::sys::Error;
+  if (!process_file.empty()) {
+    auto text = minirun::sys::read_file(process_file);
+    if (!text) return std::move(text.error()).context("--process");
+    auto j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_discarded()) return Error("--process " + process_file + ": not valid JSON");
+    return minirun::runtime::parse_process(j, process_file);
+  }
+  if (args.empty()) return Error("exec: give a command after the container id, or --process FILE");
+  auto state = runtime.load(id);
+  if (!state) return std::move(state.error());
+  auto spec = minirun::runtime::load_spec(state->bundle);
+  if (!spec) return std::move(spec.error());
+  minirun::runtime::Process p = spec->process;
+  p.args = args;
+  p.terminal = tty;
+  for (const auto& e : env) {
+    if (e.find('=') == std::string::npos) return Error("--env `" + e + "`: expected KEY=VALUE");
+    p.env.push_back(e);
+  }
+  if (!cwd.empty()) p.cwd = cwd;
+  return p;
+}
+
+std::string table_row(const std::vector<std::string>& cells, const std::vector<size_t>& widths) {
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    line += cells[i];
+    if (i + 1 < cells.size()) line += std::string(widths[i] > cells[i].size() ? widths[i] - cells[i].size() : 0, ' ') + "   ";
+  }
+  return line;
+}
+
+std::string command_line(pid_t pid) {
+  auto text = minirun::sys::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  if (!text) return "?";
+  std::string cmd = *text;
+  while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
+  for (char& c : cmd)
+    if (c == '\0') c = ' ';
+  return cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"minirun-oci: a small OCI runtime that speaks runc's command line.\n"
+               "Runs an OCI bundle (config.json + rootfs) in namespaces, cgroups, seccomp and\n"
+               "capabilities. Add --explain to see every setup step as it runs."};
+  app.require_subcommand(1);
+  Globals g;
+  app.add_option("--root", g.runtime.root, "directory for container state")->capture_default_str();
+  app.add_option("--log", g.log_file, "also write errors to this file");
+  app.add_option("--log-format", g.log_format, "log file format")->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("--debug", g.runtime.debug, "print more about what happens");
+  app.add_flag("--explain", g.runtime.explain, "print each setup step with its man page, reason and time");
+  app.add_flag("--systemd-cgroup", g.systemd_cgroup, "not supported: cgroups are managed directly");
+
+  std::string id, bundle = ".", pid_file, console_socket, signal = "TERM", format = "table", process_file, cwd;
+  bool detach = false, force = false, all = false, rootless = false, tty = false, quiet = false;
+  bool compat_ignored = false;
+  std::vector<std::string> exec_args, exec_env;
+
+  auto* spec_cmd = app.add_subcommand("spec", "write a default config.json into the bundle directory");
+  spec_cmd->add_option("-b,--bundle", bundle, "bundle directory")->capture_default_str();
+  spec_cmd->add_flag("--rootless", rootless, "a config for a user namespace owned by the caller");
+
+  auto* create = app.add_subcommand("create", "create a container, waiting for `start`");
+  auto* run = app.add_subcommand("run", "create and start a container; wait for it unless --detach");
+  for (auto* c : {create, run}) {
+    c->add_option("-b,--bundle", bundle, "bundle directory (config.json + rootfs)")->capture_default_str();
+    c->add_option("--pid-file", pid_file, "write the container's init pid to this file");
+    c->add_option("--console-socket", console_socket, "Unix socket that receives the pty master (terminal: true)");
+    c->add_option("id", id, "container id")->required();
+    c->add_flag("--no-pivot,--no-new-keyring", compat_ignored, "accepted for runc compatibility; ignored");
+  }
+  run->add_flag("-d,--detach", detach, "do not wait for the container");
+
+  auto* start = app.add_subcommand("start", "start a created container");
+  start->add_option("id", id, "container id")->required();
+
+  auto* state = app.add_subcommand("state", "print the OCI state of a container as JSON");
+  state->add_option("id", id, "container id")->required();
+
+  auto* kill = app.add_subcommand("kill", "send a signal to a container's init");
+  kill->add_option("id", id, "container id")->required();
+  kill->add_option("signal", signal, "signal name or number")->capture_default_str();
+  kill->add_flag("-a,--all", all, "signal every process in the container");
+
+  auto* del = app.add_subcommand("delete", "remove a stopped container and everything it used");
+  del->add_option("id", id, "container id")->required();
+  del->add_flag("-f,--force", force, "kill a running container first");
+
+  auto* list = app.add_subcommand("list", "list containers");
+  list->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  list->add_flag("-q,--quiet", quiet, "ids only");
+
+  auto* ps = app.add_subcommand("ps", "list the processes of a container");
+  ps->add_option("-f,--format", format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  ps->add_option("id", id, "container id")->required();
+
+  auto* pause = app.add_subcommand("pause", "freeze every process of a container");
+  pause->add_option("id", id, "container id")->required();
+  auto* resume = app.add_subcommand("resume", "thaw a paused container");
+  resume->add_option("id", id, "container id")->required();
+
+  auto* exec = app.add_subcommand("exec", "run a new process in a running container");
+  exec->add_option("-p,--process", process_file, "a JSON process object (runtime-spec) to run");
+  exec->add_flag("-t,--tty", tty, "allocate a pseudo-terminal");
+  exec->add_flag("-d,--detach", detach, "do not wait for the process");
+  exec->add_option("--pid-file", pid_file, "write the process's pid to this file");
+  exec->add_option("--console-socket", console_socket, "Unix socket that receives the pty master");
+  exec->add_option("-e,--env", exec_env, "extra environment KEY=VALUE");
+  exec->add_option("--cwd", cwd, "working directory inside the container");
+  exec->add_option("id", id, "container id")->required();
+  exec->add_option("command", exec_args, "command and arguments");
+  exec->positionals_at_end();
+  exec->prefix_command();
+
+  CLI11_PARSE(app, argc, argv);
+  if (g.systemd_cgroup) return report(g, "--systemd-cgroup is not supported: minirun-oci manages cgroupfs directly");
+
+  Runtime runtime(g.runtime);
+  if (spec_cmd->parsed()) {
+    std::string path = bundle + "/config.json";
+    if (minirun::sys::path_exists(path)) return report(g, path + " exists: remove it first");
+    auto r = minirun::sys::write_file(path, minirun::runtime::default_spec(rootless).dump(1, '\t') + "\n",
+                                      O_WRONLY | O_CREAT | O_EXCL, 0644);
+    return check(g, r);
+  }
+  if (create->parsed()) {
+    auto created = runtime.create({id, bundle, pid_file, console_socket});
+    if (!created) return report(g, created.error().what());
+    created->init.release();
+    return 0;
+  }
+  if (run->parsed()) {
+    auto code = runtime.run({id, bundle, pid_file, console_socket}, detach);
+    if (!code) return report(g, code.error().what());
+    return *code;
+  }
+  if (start->parsed()) return check(g, runtime.start(id));
+  if (state->parsed()) {
+    auto j = runtime.state_json(id);
+    if (!j) return report(g, j.error().what());
+    std::cout << j->dump(2) << "\n";
+    return 0;
+  }
+  if (kill->parsed()) {
+    auto sig = minirun::runtime::parse_signal(signal);
+    if (!sig) return report(g, sig.error().what());
+    return check(g, runtime.kill(id, *sig, all));
+  }
+  if (del->parsed()) return check(g, runtime.remove(id, force));
+  if (pause->parsed()) return check(g, runtime.pause(id));
+  if (resume->parsed()) return check(g, runtime.resume(id));
+  if (list->parsed()) {
+    auto rows = runtime.list();
+    if (format == "json") {
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"ociVersion", r.state.oci_version}, {"id", r.state.id},
+                       {"pid", r.status == minirun::runtime::Status::stopped ? 0 : r.state.pid},
+                       {"status", minirun::runtime::status_name(r.status)}, {"bundle", r.state.bundle},
+                       {"rootfs", r.state.rootfs}, {"created", r.state.created}, {"owner", r.state.owner}});
+      }
+      std::cout << out.dump() << "\n";
+      return 0;
+    }
+    if (quiet) {
+      for (const auto& r : rows) std::cout << r.state.id << "\n";
+      return 0;
+    }
+    std::vector<std::vector<std::string>> table = {{"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"}};
+    for (const auto& r : rows) {
+      bool stopped = r.status == minirun::runtime::Status::stopped;
+      table.push_back({r.state.id, std::to_string(stopped ? 0 : r.state.pid), minirun::runtime::status_name(r.status),
+                       r.state.bundle, r.state.created, r.state.owner});
+    }
+    std::vector<size_t> widths(6, 0);
+    for (const auto& row : table)
+      for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (const auto& row : table) std::cout << table_row(row, widths) << "\n";
+    return 0;
+  }
+  if (ps->parsed()) {
+    auto pids = runtime.processes(id);
+    if (!pids) return report(g, pids.error().what());
+    if (format == "json") {
+      std::cout << nlohmann::json(*pids).dump() << "\n";
+      return 0;
+    }
+    std::cout << "PID      CMD\n";
+    for (pid_t pid : *pids) std::printf("%-8d %s\n", pid, command_line(pid).c_str());
+    return 0;
+  }
+  if (exec->parsed()) {
+    std::vector<std::string> args = exec_args;
+    for (const auto& extra : exec->remaining()) args.push_back(extra);
+    auto process = exec_process(runtime, id, process_file, args, exec_env, cwd, tty);
+    if (!process) return report(g, process.error().what());
+    if (tty) process->terminal = true;
+    auto code = runtime.exec(id, *process, {detach, pid_file, console_socket});
+    if (!code) return report(g, code.error().what());
+    return *code;
+  }
+  return 0;
+}

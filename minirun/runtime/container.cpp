@@ -1,0 +1,231 @@
+/**
+ * @file container.cpp
+ * @brief `start`, `state`, `kill`, `delete`, `list`, `ps`, `pause`, `resume` (see container.hpp).
+ */
+#include "minirun/runtime/container.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "minirun/runtime/cgroup.hpp"
+#include "minirun/runtime/hooks.hpp"
+#include "minirun/sys/file.hpp"
+
+namespace minirun::runtime {
+
+using sys::UniqueFd;
+
+Runtime::Runtime(RuntimeOptions options) : options_(std::move(options)), store_(options_.root) {}
+
+Result<Status> Runtime::status(const ContainerState& state) const {
+  if (!init_alive(state)) return Status::stopped;
+  if (sys::path_exists(store_.fifo(state.id))) return Status::created;
+  if (!state.cgroup_paths.empty()) {
+    auto layout = CgroupLayout::detect();
+    if (layout) {
+      auto cgroup = open_cgroup(*layout, state.cgroup_paths);
+      if (cgroup) {
+        auto frozen = (*cgroup)->frozen();
+        if (frozen && *frozen) return Status::paused;
+      }
+    }
+  }
+  return Status::running;
+}
+
+Result<nlohmann::json> Runtime::state_json(const std::string& id) const {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  nlohmann::json j = {{"ociVersion", state->oci_version},
+                      {"id", state->id},
+                      {"status", status_name(*st)},
+                      {"pid", *st == Status::stopped ? 0 : state->pid},
+                      {"bundle", state->bundle},
+                      {"rootfs", state->rootfs},
+                      {"created", state->created},
+                      {"owner", state->owner}};
+  if (!state->annotations.empty()) j["annotations"] = state->annotations;
+  // Not in the OCI state, but what a learner asks after a `137`: was it the OOM killer?
+  if (!state->cgroup_paths.empty()) {
+    if (auto layout = CgroupLayout::detect()) {
+      if (auto cgroup = open_cgroup(*layout, state->cgroup_paths)) {
+        if (auto stats = (*cgroup)->stats()) j["oomKilled"] = stats->oom_kills > 0;
+      }
+    }
+  }
+  return j;
+}
+
+Result<void> Runtime::start(const std::string& id) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  if (*st != Status::created) {
+    return Error("cannot start container `" + id + "`: it is " + status_name(*st) + ", not created");
+  }
+  std::string fifo = store_.fifo(id);
+  // O_NONBLOCK: if the init is not reading (it died), open fails with ENXIO instead
+  // of blocking forever.
+  UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return Error::from_errno("open", fifo).context("start `" + id + "`");
+  if (::write(fd.get(), "0", 1) != 1) return Error::from_errno("write", fifo).context("start `" + id + "`");
+  ::unlink(fifo.c_str());
+
+  auto spec = load_spec(state->bundle);
+  if (spec && !spec->hooks.poststart.empty()) {
+    auto j = state_json(id);
+    // A failing poststart hook is a warning: the container is already running (OCI).
+    if (auto r = run_hooks(spec->hooks.poststart, j ? j->dump() : "{}", "poststart"); !r) {
+      std::fprintf(stderr, "minirun-oci: warning: %s\n", r.error().what().c_str());
+    }
+  }
+  return sys::ok();
+}
+
+Result<void> Runtime::kill(const std::string& id, int signal, bool all) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  if (!init_alive(*state)) return Error("cannot kill container `" + id + "`: it is not running");
+  if (all) {
+    auto pids = processes(id);
+    if (!pids) return std::move(pids.error());
+    for (pid_t pid : *pids) {
+      if (auto fd = sys::open_pidfd(pid)) (void)sys::send_signal(fd->get(), signal);
+    }
+    return sys::ok();
+  }
+  auto pidfd = sys::open_pidfd(state->pid);
+  if (!pidfd) return std::move(pidfd.error()).context("kill `" + id + "`");
+  // The pidfd was opened after the liveness check: confirm it is still the same process.
+  if (!init_alive(*state)) return Error("cannot kill container `" + id + "`: it is not running");
+  return sys::send_signal(pidfd->get(), signal);
+}
+
+/// Waits until the process behind `pidfd` has exited (pidfds poll readable on exit).
+static bool wait_for_exit(int pidfd, int timeout_ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) == 1;
+}
+
+Result<void> Runtime::remove(const std::string& id, bool force) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  if ((*st == Status::running || *st == Status::paused) && !force) {
+    return Error("cannot delete container `" + id + "` that is " + status_name(*st) +
+                 ": stop it first (minirun-oci kill " + id + " KILL) or use --force");
+  }
+  std::unique_ptr<Cgroup> cgroup;
+  if (!state->cgroup_paths.empty()) {
+    auto layout = CgroupLayout::detect();
+    if (!layout) return std::move(layout.error());
+    auto cg = open_cgroup(*layout, state->cgroup_paths);
+    if (!cg) return std::move(cg.error());
+    cgroup = std::move(*cg);
+  }
+  if (*st != Status::stopped) {
+    auto pidfd = sys::open_pidfd(state->pid);
+    if (pidfd && init_alive(*state)) {
+      if (*st == Status::paused && cgroup) (void)cgroup->thaw();
+      (void)sys::send_signal(pidfd->get(), SIGKILL);
+      if (!wait_for_exit(pidfd->get(), 5000)) return Error("delete `" + id + "`: the init did not die after SIGKILL");
+    }
+  }
+  if (cgroup) {
+    // Without a pid namespace, the init's children outlive it: kill what is left.
+    if (auto pids = cgroup->processes()) {
+      for (pid_t pid : *pids)
+        if (auto fd = sys::open_pidfd(pid)) {
+          (void)sys::send_signal(fd->get(), SIGKILL);
+          wait_for_exit(fd->get(), 1000);
+        }
+    }
+    MINIRUN_TRY(cgroup->destroy(), "delete `" + id + "`");
+  }
+  auto spec = load_spec(state->bundle);
+  MINIRUN_TRY(store_.remove(id), "delete `" + id + "`");
+  if (spec && !spec->hooks.poststop.empty()) {
+    nlohmann::json j = {{"ociVersion", state->oci_version}, {"id", id}, {"status", "stopped"},
+                        {"pid", 0}, {"bundle", state->bundle}};
+    // Also a warning only (OCI: the runtime logs it and carries on).
+    if (auto r = run_hooks(spec->hooks.poststop, j.dump(), "poststop"); !r) {
+      std::fprintf(stderr, "minirun-oci: warning: %s\n", r.error().what().c_str());
+    }
+  }
+  return sys::ok();
+}
+
+std::vector<ContainerSummary> Runtime::list() const {
+  std::vector<ContainerSummary> out;
+  for (const auto& id : store_.ids()) {
+    auto state = store_.load(id);
+    if (!state) continue;  // a half-written directory of a `create` in progress
+    auto st = status(*state);
+    out.push_back({*state, st ? *st : Status::stopped});
+  }
+  return out;
+}
+
+Result<std::vector<pid_t>> Runtime::processes(const std::string& id) const {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  if (state->cgroup_paths.empty()) return std::vector<pid_t>{};
+  auto layout = CgroupLayout::detect();
+  if (!layout) return std::move(layout.error());
+  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  if (!cgroup) return std::move(cgroup.error());
+  return (*cgroup)->processes();
+}
+
+Result<void> Runtime::pause(const std::string& id) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  if (*st != Status::running) return Error("cannot pause container `" + id + "`: it is " + status_name(*st));
+  auto layout = CgroupLayout::detect();
+  if (!layout) return std::move(layout.error());
+  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  if (!cgroup) return std::move(cgroup.error());
+  return (*cgroup)->freeze();
+}
+
+Result<void> Runtime::resume(const std::string& id) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  if (*st != Status::paused) return Error("cannot resume container `" + id + "`: it is " + status_name(*st));
+  auto layout = CgroupLayout::detect();
+  if (!layout) return std::move(layout.error());
+  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  if (!cgroup) return std::move(cgroup.error());
+  return (*cgroup)->thaw();
+}
+
+Result<int> parse_signal(const std::string& text) {
+  if (text.empty()) return Error("empty signal");
+  if (std::isdigit(static_cast<unsigned char>(text[0]))) {
+    int n = std::atoi(text.c_str());
+    if (n <= 0 || n >= NSIG) return Error("invalid signal number `" + text + "`");
+    return n;
+  }
+  std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
+  for (int n = 1; n < NSIG; ++n) {
+    const char* abbrev = ::sigabbrev_np(n);
+    if (abbrev && name == abbrev) return n;
+  }
+  return Error("unknown signal `" + text + "` (try TERM, KILL, HUP, INT, USR1 or a number)");
+}
+
+}  // namespace minirun::runtime

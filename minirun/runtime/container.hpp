@@ -1,0 +1,123 @@
+/**
+ * @file container.hpp
+ * @brief The OCI lifecycle: create, start, state, kill, delete (and run, exec, pause).
+ *
+ * The OCI runtime spec splits starting a container in two. `create` builds everything
+ * (namespaces, cgroup, mounts, privileges) and leaves the container's first process
+ * waiting just before execve(2); `start` lets it go. Between the two an engine can wire
+ * up networking or run hooks, knowing the process exists but has not run a single
+ * instruction of the user's program. `run` is both at once.
+ *
+ *     create:  parent                               child (container init)
+ *              load config, make cgroup, compile
+ *              seccomp, mkfifo exec.fifo
+ *              clone3(CLONE_NEW*) ------------------> waits for "go"
+ *              add to cgroup, write id maps, "go" --> setup steps (setup_steps.cpp)
+ *              waits for "ready"  <------------------ "ready", then blocks on exec.fifo
+ *              save state.json, createRuntime hooks
+ *              exit; the child lives on
+ *     start:   write a byte to exec.fifo ----------> seccomp, execve(process.args)
+ *
+ * Any failure in `create` undoes everything it did: the child is killed, the cgroup
+ * removed, the state directory deleted. `delete` does the same for a stopped
+ * container (or, with --force, for a running one after SIGKILL).
+ *
+ * This class is the library API; minirun/cmd/minirun_oci.cpp is a thin command line
+ * over it, and the `minirun` engine will call it directly.
+ *
+ * Reference: runtime-spec runtime.md ("Lifecycle", "Operations"). Lab: labs/03-namespaces.
+ */
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "minirun/runtime/spec.hpp"
+#include "minirun/runtime/state.hpp"
+#include "minirun/sys/process.hpp"
+
+namespace minirun::runtime {
+
+/// Global options (runc's global flags).
+struct RuntimeOptions {
+  std::string root = "/run/minirun-oci";  ///< state root (--root)
+  bool explain = false;                   ///< print setup steps (--explain)
+  bool debug = false;                     ///< log more (--debug)
+};
+
+/// Options of `create` and `run`.
+struct CreateOptions {
+  std::string id;
+  std::string bundle = ".";
+  std::string pid_file;
+  std::string console_socket;
+  int console_fd = -1;  ///< an already connected console socket (foreground `run` with a tty)
+};
+
+/// What `create` hands back: the container's init, and whether it has a terminal.
+struct CreatedContainer {
+  sys::ChildProcess init;
+  bool terminal = false;
+};
+
+/// Options of `exec`.
+struct ExecOptions {
+  bool detach = false;
+  std::string pid_file;
+  std::string console_socket;
+};
+
+/// One row of `list`.
+struct ContainerSummary {
+  ContainerState state;
+  Status status;
+};
+
+/// A container runtime over one state root.
+class Runtime {
+ public:
+  explicit Runtime(RuntimeOptions options);
+
+  /// `create`: sets the container up, leaves it waiting for `start`. The returned
+  /// process is the container's init; the caller releases it (create) or waits for it (run).
+  Result<CreatedContainer> create(const CreateOptions& options);
+  /// `start`: lets a created container run its program.
+  Result<void> start(const std::string& id);
+  /// `run`: create + start; in the foreground, waits, forwards signals, deletes the
+  /// container, and returns its exit code (128+N for signal N). Detached: returns 0.
+  Result<int> run(const CreateOptions& options, bool detach);
+  /// The current status, read off the system.
+  Result<Status> status(const ContainerState& state) const;
+  /// `state`: the OCI state JSON.
+  Result<nlohmann::json> state_json(const std::string& id) const;
+  /// `kill`: a signal to the init (or, with all, to every process in the cgroup).
+  Result<void> kill(const std::string& id, int signal, bool all);
+  /// `delete`: removes a stopped (or created) container; --force kills a running one first.
+  Result<void> remove(const std::string& id, bool force);
+  /// `list`.
+  std::vector<ContainerSummary> list() const;
+  /// `ps`: the host pids in the container's cgroup.
+  Result<std::vector<pid_t>> processes(const std::string& id) const;
+  /// `pause` / `resume` (cgroup freezer).
+  Result<void> pause(const std::string& id);
+  Result<void> resume(const std::string& id);
+  /// `exec`: a new process in a running container. Returns its exit code (0 if detached).
+  /// `process.terminal` asks for a pty (to --console-socket, or relayed in the foreground).
+  Result<int> exec(const std::string& id, const Process& process, const ExecOptions& options);
+  /// The saved state of a container.
+  Result<ContainerState> load(const std::string& id) const { return store_.load(id); }
+
+  const StateStore& store() const { return store_; }
+
+ private:
+  RuntimeOptions options_;
+  StateStore store_;
+};
+
+/// Signal name or number ("TERM", "SIGTERM", "15") -> number; error names the input.
+Result<int> parse_signal(const std::string& text);
+
+}  // namespace minirun::runtime

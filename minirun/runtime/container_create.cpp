@@ -1,0 +1,205 @@
+/**
+ * @file container_create.cpp
+ * @brief `create`: from bundle to a container waiting for `start` (see container.hpp).
+ *
+ * Written as a sequence of steps, each of which registers how to undo itself: the
+ * state directory, the cgroup (its own RAII object), the child process (killed by
+ * ChildProcess's destructor). If any step fails, returning the error unwinds them all,
+ * in reverse order, and the host is as it was.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "minirun/runtime/cgroup.hpp"
+#include "minirun/runtime/console.hpp"
+#include "minirun/runtime/container.hpp"
+#include "minirun/runtime/explain.hpp"
+#include "minirun/runtime/hooks.hpp"
+#include "minirun/runtime/namespaces.hpp"
+#include "minirun/runtime/seccomp.hpp"
+#include "minirun/runtime/setup_steps.hpp"
+#include "minirun/runtime/sync_socket.hpp"
+#include "minirun/sys/file.hpp"
+
+namespace minirun::runtime {
+
+using sys::ChildProcess;
+using sys::UniqueFd;
+
+namespace {
+
+/// Removes the state directory unless disarmed: the first undo step of `create`.
+class StateDirGuard {
+ public:
+  StateDirGuard(const StateStore& store, std::string id) : store_(store), id_(std::move(id)) {}
+  ~StateDirGuard() {
+    if (armed_) (void)store_.remove(id_);
+  }
+  void disarm() { armed_ = false; }
+
+ private:
+  const StateStore& store_;
+  std::string id_;
+  bool armed_ = true;
+};
+
+/// Where the container's own cgroup directories appear inside it (/sys/fs/cgroup/NAME).
+CgroupBinds cgroup_binds(const CgroupLayout& layout, const std::vector<std::string>& paths) {
+  CgroupBinds binds;
+  for (const auto& path : paths) {
+    if (!layout.uses_v1()) {
+      binds[""] = path;
+      continue;
+    }
+    for (const auto& [controller, mount] : layout.v1_mounts) {
+      if (path.rfind(mount + "/", 0) == 0 || path == mount) {
+        // The mount point's last component: "memory", or "cpu,cpuacct" where joined.
+        binds[mount.substr(mount.rfind('/') + 1)] = path;
+        break;
+      }
+    }
+  }
+  return binds;
+}
+
+std::string current_user() {
+  struct passwd* pw = ::getpwuid(::geteuid());
+  return pw ? pw->pw_name : std::to_string(::geteuid());
+}
+
+}  // namespace
+
+Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
+  Explainer explain(options_.explain, STDERR_FILENO);
+  MINIRUN_TRY(validate_container_id(options.id), "create");
+
+  explain.begin();
+  char resolved[PATH_MAX];
+  if (::realpath(options.bundle.c_str(), resolved) == nullptr) {
+    return Error::from_errno("bundle", options.bundle).context("--bundle");
+  }
+  auto spec = load_spec(resolved);
+  if (!spec) return std::move(spec.error());
+  explain.end(Step::load_config, resolved);
+
+  // Everything below undoes itself on failure (see the file comment).
+  MINIRUN_TRY(store_.reserve(options.id), "create");
+  StateDirGuard state_dir(store_, options.id);
+
+  explain.begin();
+  auto layout = CgroupLayout::detect();
+  if (!layout) return std::move(layout.error()).context("cgroups");
+  auto cgroup = make_cgroup(*layout, spec->linux.cgroups_path, options.id);
+  if (!cgroup) return std::move(cgroup.error()).context("linux.cgroupsPath");
+  MINIRUN_TRY((*cgroup)->create(spec->linux.resources.value_or(Resources{})), "cgroup");
+  explain.end(Step::create_cgroup);
+
+  std::optional<SeccompFilter> seccomp;
+  if (spec->linux.seccomp) {
+    explain.begin();
+    auto filter = SeccompFilter::compile(*spec->linux.seccomp);
+    if (!filter) return std::move(filter.error());
+    seccomp = std::move(*filter);
+    explain.end(Step::compile_seccomp, (std::to_string(seccomp->rule_count()) + " rules").c_str());
+  }
+
+  std::string fifo = store_.fifo(options.id);
+  if (::mkfifo(fifo.c_str(), 0600) < 0) return Error::from_errno("mkfifo", fifo);
+
+  auto joins = open_namespaces_to_join(spec->linux);
+  if (!joins) return std::move(joins.error());
+  auto sync = make_sync_socket();
+  if (!sync) return std::move(sync.error());
+  UniqueFd console;
+  if (spec->process.terminal && options.console_fd >= 0) {
+    console.reset(::dup(options.console_fd));
+  } else if (spec->process.terminal && !options.console_socket.empty()) {
+    auto c = connect_console_socket(options.console_socket);
+    if (!c) return std::move(c.error());
+    console = std::move(*c);
+  } else if (spec->process.terminal) {
+    return Error("process.terminal is true but no --console-socket was given (set terminal to false, or pass a socket)");
+  }
+
+  InitContext ctx;
+  ctx.spec = &*spec;
+  ctx.sync_fd = sync->second.get();
+  ctx.exec_fifo = fifo;
+  ctx.seccomp = seccomp ? &*seccomp : nullptr;
+  ctx.cgroups = cgroup_binds(*layout, (*cgroup)->paths());
+  ctx.joins = &*joins;
+  ctx.new_user_namespace = spec->linux.find_namespace(NamespaceType::user) &&
+                           spec->linux.find_namespace(NamespaceType::user)->path.empty();
+  ctx.console_socket = console.get();
+  ctx.explain = options_.explain;
+
+  // A pid namespace given by path is entered by the parent for its next child only.
+  UniqueFd own_pid_ns;
+  if (const Namespace* pid_ns = spec->linux.find_namespace(NamespaceType::pid); pid_ns && !pid_ns->path.empty()) {
+    auto own = join_pid_namespace_for_children(pid_ns->path);
+    if (!own) return std::move(own.error()).context("linux.namespaces (pid)");
+    own_pid_ns = std::move(*own);
+  }
+
+  explain.begin();
+  auto child = sys::clone_process(new_namespace_flags(spec->linux), (*cgroup)->clone_into_fd());
+  if (own_pid_ns) (void)restore_pid_namespace(own_pid_ns.get());
+  if (!child) return std::move(child.error()).context("create");
+  if (child->pid() == 0) {
+    sync->first.reset();
+    container_init(ctx);  // never returns
+  }
+  sync->second.reset();
+  console.reset();
+  explain.end(Step::clone, ("pid " + std::to_string(child->pid())).c_str());
+
+  if ((*cgroup)->clone_into_fd() < 0) {
+    explain.begin();
+    MINIRUN_TRY((*cgroup)->add_process(child->pid()), "cgroup");
+    explain.end(Step::place_in_cgroup);
+  }
+  if (ctx.new_user_namespace) {
+    explain.begin();
+    MINIRUN_TRY(write_id_mappings(child->pid(), spec->linux.uid_mappings, spec->linux.gid_mappings), "create");
+    explain.end(Step::write_id_maps);
+  }
+  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go), "create");
+
+  auto reply = receive_sync(sync->first.get());
+  if (!reply) return std::move(reply.error()).context("create `" + options.id + "`");
+  if (reply->first == SyncMessage::error) return Error(reply->second).context("create `" + options.id + "`");
+
+  ContainerState state;
+  state.oci_version = spec->oci_version;
+  state.id = options.id;
+  state.bundle = resolved;
+  state.rootfs = spec->root.path;
+  state.pid = child->pid();
+  auto start_time = sys::process_start_time(child->pid());
+  if (!start_time) return std::move(start_time.error());
+  state.start_time = *start_time;
+  state.created = rfc3339_now();
+  state.owner = current_user();
+  state.cgroup_paths = (*cgroup)->paths();
+  state.annotations = spec->annotations;
+  MINIRUN_TRY(store_.save(state), "create");
+
+  if (!spec->hooks.prestart.empty() || !spec->hooks.create_runtime.empty()) {
+    auto oci_state = state_json(options.id);
+    std::string text = oci_state ? oci_state->dump() : "{}";
+    MINIRUN_TRY(run_hooks(spec->hooks.prestart, text, "prestart"), "hooks");
+    MINIRUN_TRY(run_hooks(spec->hooks.create_runtime, text, "createRuntime"), "hooks");
+  }
+  if (!options.pid_file.empty()) {
+    MINIRUN_TRY(sys::write_file_atomic(options.pid_file, std::to_string(child->pid())), "--pid-file");
+  }
+
+  // Success: the container now exists, and outlives this function's guards.
+  (*cgroup)->release();
+  state_dir.disarm();
+  return CreatedContainer{std::move(*child), spec->process.terminal};
+}
+
+}  // namespace minirun::runtime

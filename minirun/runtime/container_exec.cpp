@@ -1,0 +1,172 @@
+/**
+ * @file container_exec.cpp
+ * @brief `exec`: a new process inside a running container.
+ *
+ * There is nothing to build: the namespaces, cgroup and root filesystem exist. The new
+ * process only has to *join* them. setns(2) accepts a pidfd and a set of CLONE_NEW*
+ * flags (Linux 5.8+) and moves the caller into all of that process's namespaces at
+ * once; joining the mount namespace also sets the caller's root and working directory
+ * to the container's root, so no chroot is needed. The pid namespace is the exception
+ * again: it applies to children only, so the runtime sets it for its next child and
+ * clones. The child then drops privileges exactly like the container's init
+ * (finish_and_exec), with the container's seccomp filter, and becomes the program.
+ *
+ * Success is seen without a message: the sync socket is close-on-exec, so the parent
+ * reads end-of-file the moment execve(2) succeeds, or an error message if it did not.
+ *
+ * Man pages: setns(2), pidfd_open(2). Lab: labs/03-namespaces.
+ */
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "minirun/runtime/cgroup.hpp"
+#include "minirun/runtime/console.hpp"
+#include "minirun/runtime/container.hpp"
+#include "minirun/runtime/foreground.hpp"
+#include "minirun/runtime/rlimits.hpp"
+#include "minirun/runtime/seccomp.hpp"
+#include "minirun/runtime/setup_steps.hpp"
+#include "minirun/runtime/sync_socket.hpp"
+#include "minirun/sys/file.hpp"
+
+namespace minirun::runtime {
+
+using sys::UniqueFd;
+
+namespace {
+
+struct ExecChild {
+  int pidfd;
+  int join_flags;
+  int sync_fd;
+  int console_fd;
+  const Process* process;
+  const SeccompFilter* seccomp;
+};
+
+[[noreturn]] void exec_child(const ExecChild& c) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  Explainer quiet(false, STDERR_FILENO);
+  sys::Error error("exec");
+  if (receive_sync(c.sync_fd)) {
+    if (::setns(c.pidfd, c.join_flags) < 0) {
+      error = sys::Error::from_errno("setns", "container namespaces");
+    } else if (auto r = c.console_fd >= 0 ? setup_console(c.console_fd) : sys::ok(); !r) {
+      error = std::move(r.error()).context("terminal");
+    } else if (auto rl = apply_rlimits(c.process->rlimits); !rl) {
+      error = std::move(rl.error()).context("process.rlimits");
+    } else {
+      ::setsid();
+      error = finish_and_exec(*c.process, c.seccomp, quiet, nullptr, nullptr);
+    }
+  }
+  (void)send_sync(c.sync_fd, SyncMessage::error, error.what());
+  _exit(127);
+}
+
+}  // namespace
+
+Result<int> Runtime::exec(const std::string& id, const Process& process, const ExecOptions& options) {
+  auto state = store_.load(id);
+  if (!state) return std::move(state.error());
+  auto st = status(*state);
+  if (!st) return std::move(st.error());
+  if (*st != Status::running) {
+    return Error("cannot exec in container `" + id + "`: it is " + status_name(*st) + ", not running");
+  }
+  auto spec = load_spec(state->bundle);
+  if (!spec) return std::move(spec.error()).context("exec `" + id + "`");
+  std::optional<SeccompFilter> seccomp;
+  if (spec->linux.seccomp) {
+    auto f = SeccompFilter::compile(*spec->linux.seccomp);
+    if (!f) return std::move(f.error());
+    seccomp = std::move(*f);
+  }
+  auto pidfd = sys::open_pidfd(state->pid);
+  if (!pidfd) return std::move(pidfd.error()).context("exec `" + id + "`");
+  if (!init_alive(*state)) return Error("cannot exec in container `" + id + "`: it has just stopped");
+
+  int join_flags = 0;
+  bool pid_ns = false;
+  for (const auto& ns : spec->linux.namespaces) {
+    if (ns.type == NamespaceType::pid) pid_ns = true;
+    else join_flags |= clone_flag(ns.type);
+  }
+
+  std::unique_ptr<Cgroup> cgroup;
+  if (!state->cgroup_paths.empty()) {
+    auto layout = CgroupLayout::detect();
+    if (!layout) return std::move(layout.error());
+    auto cg = open_cgroup(*layout, state->cgroup_paths);
+    if (!cg) return std::move(cg.error());
+    cgroup = std::move(*cg);
+  }
+
+  auto sync = make_sync_socket();
+  if (!sync) return std::move(sync.error());
+  UniqueFd console_ours, console_theirs;
+  if (process.terminal) {
+    if (!options.console_socket.empty()) {
+      auto c = connect_console_socket(options.console_socket);
+      if (!c) return std::move(c.error());
+      console_theirs = std::move(*c);
+    } else if (options.detach) {
+      return Error("exec --tty --detach needs --console-socket (someone must hold the terminal)");
+    } else {
+      int fds[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return Error::from_errno("socketpair");
+      console_ours.reset(fds[0]);
+      console_theirs.reset(fds[1]);
+    }
+  }
+  std::optional<ForwardedSignals> signals;
+  if (!options.detach) signals.emplace();
+
+  // Our next child is born in the container's pid namespace (see the file comment).
+  UniqueFd own_pid_ns;
+  if (pid_ns) {
+    own_pid_ns.reset(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC));
+    if (!own_pid_ns) return Error::from_errno("open", "/proc/self/ns/pid");
+    if (::setns(pidfd->get(), CLONE_NEWPID) < 0) return Error::from_errno("setns", "container pid namespace");
+  }
+  auto child = sys::clone_process(0, cgroup ? cgroup->clone_into_fd() : -1);
+  if (pid_ns) (void)::setns(own_pid_ns.get(), CLONE_NEWPID);
+  if (!child) return std::move(child.error()).context("exec");
+  if (child->pid() == 0) {
+    sync->first.reset();
+    exec_child({pidfd->get(), join_flags, sync->second.get(), console_theirs.get(), &process,
+                seccomp ? &*seccomp : nullptr});
+  }
+  sync->second.reset();
+  console_theirs.reset();
+  if (cgroup && cgroup->clone_into_fd() < 0) MINIRUN_TRY(cgroup->add_process(child->pid()), "exec");
+  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go), "exec");
+  auto reply = receive_sync(sync->first.get());
+  if (reply) {
+    // A message means the child failed before execve; EOF (an error here) means success.
+    return Error(reply->second).context("exec in `" + id + "`");
+  }
+  if (!options.pid_file.empty()) {
+    MINIRUN_TRY(sys::write_file_atomic(options.pid_file, std::to_string(child->pid())), "--pid-file");
+  }
+  if (options.detach) {
+    child->release();
+    return 0;
+  }
+  UniqueFd master;
+  if (console_ours) {
+    auto fd = receive_fd(console_ours.get());
+    if (!fd) return std::move(fd.error());
+    master = std::move(*fd);
+  }
+  auto exit = wait_in_foreground(*child, *signals, master.get());
+  if (!exit) return std::move(exit.error());
+  return exit->code;
+}
+
+}  // namespace minirun::runtime

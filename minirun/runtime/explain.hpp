@@ -1,0 +1,88 @@
+/**
+ * @file explain.hpp
+ * @brief `--explain`: the runtime narrates its own setup, step by step, with timings.
+ *
+ * A learner who types `minirun-oci --explain run ...` sees every step the runtime takes
+ * to turn a bundle into an isolated process, in order, each with the man page to read,
+ * one line on why it is there, and how many microseconds it took:
+ *
+ *     [explain] 11 pivot_root        pivot_root(2)          18 us  make the rootfs `/` and detach the old root ...
+ *
+ * The step table (names, man pages, reasons) is written once, in setup_steps.cpp, next
+ * to the code that runs the steps; this class only times and prints. When --explain is
+ * off it costs one branch per step.
+ */
+#pragma once
+
+#include <time.h>
+
+#include <cstdint>
+
+namespace minirun::runtime {
+
+/// Every setup step of a container, in the order they run (parent and child).
+enum class Step : int {
+  load_config,
+  create_cgroup,
+  compile_seccomp,
+  clone,
+  place_in_cgroup,
+  write_id_maps,
+  wait_for_parent,
+  join_namespaces,
+  make_mounts_private,
+  bind_rootfs,
+  config_mounts,
+  create_devices,
+  create_container_hooks,
+  pivot_root,
+  readonly_root,
+  masked_paths,
+  readonly_paths,
+  hostname,
+  sysctl,
+  rlimits,
+  drop_bounding_set,
+  early_seccomp,
+  switch_user,
+  capabilities,
+  no_new_privileges,
+  report_ready,
+  wait_for_start,
+  start_container_hooks,
+  seccomp,
+  execve,
+  count_
+};
+
+/// What a step is, for the narration.
+struct StepInfo {
+  const char* name;
+  const char* man_page;
+  const char* why;
+};
+
+/// The table entry of a step (defined in setup_steps.cpp).
+const StepInfo& step_info(Step step);
+
+/// Times steps and prints them to a file descriptor when enabled.
+class Explainer {
+ public:
+  Explainer(bool enabled, int fd) : enabled_(enabled), fd_(fd) {}
+  bool enabled() const { return enabled_; }
+
+  /// Marks the start of a step.
+  void begin() {
+    if (enabled_) clock_gettime(CLOCK_MONOTONIC, &start_);
+  }
+  /// Prints the step with the time since begin(); `detail` adds a short note
+  /// (e.g. "12 mounts", "pid 4242").
+  void end(Step step, const char* detail = nullptr) const;
+
+ private:
+  bool enabled_ = false;
+  int fd_ = 2;
+  struct timespec start_ {};
+};
+
+}  // namespace minirun::runtime

@@ -1,0 +1,58 @@
+/**
+ * @file rootfs.hpp
+ * @brief Building the container's filesystem view: the config's mounts, /dev, and the
+ * paths that are hidden or made read-only.
+ *
+ * The container gets its own mount namespace (CLONE_NEWNS), a private copy of the
+ * host's mount table. In it the runtime stacks, inside the rootfs directory and in the
+ * config's order: /proc for the new pid namespace, a tmpfs /dev with only harmless
+ * device nodes, a new /dev/pts instance, /dev/shm, /sys read-only, the cgroup tree,
+ * and the user's bind mounts. Then pivot_root (pivot_root.hpp) makes the rootfs `/`.
+ * After that, masked paths (/proc/kcore, /proc/keys, ...) are covered by /dev/null
+ * or an empty read-only tmpfs, and read-only paths (/proc/sys, /proc/sysrq-trigger)
+ * are bind-mounted over themselves read-only: a root process inside could otherwise
+ * reboot the host through /proc/sysrq-trigger or change kernel settings in /proc/sys.
+ *
+ * Every mount target is resolved with openat2(RESOLVE_IN_ROOT) (see sys/mount.hpp), so
+ * a symlink in an image cannot redirect a mount onto the host.
+ *
+ * Man pages: mount(2), mount_namespaces(7), proc(5), sysfs(5), pts(4), mknod(2).
+ * Lab: labs/02-rootfs.
+ */
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "minirun/runtime/spec.hpp"
+#include "minirun/sys/error.hpp"
+
+namespace minirun::runtime {
+
+/// The container's own cgroup directories on the host, keyed by where they appear
+/// under the cgroup mount inside the container ("memory", "pids", ... on v1; "" on v2).
+using CgroupBinds = std::map<std::string, std::string>;
+
+/// Makes every mount propagation event stay inside the new mount namespace
+/// (MS_REC | MS_PRIVATE on `/`, or what `linux.rootfsPropagation` asks).
+Result<void> make_mounts_private(const std::string& propagation);
+
+/// Bind-mounts the rootfs onto itself: pivot_root(2) needs the new root to be a mount point.
+Result<void> bind_rootfs(const std::string& rootfs);
+
+/// Performs `mounts[]` in order inside `rootfs`. Returns how many were made.
+Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups);
+
+/// Creates the standard device nodes in a tmpfs /dev (null, zero, full, random, urandom,
+/// tty), the config's `linux.devices`, and the usual symlinks (/dev/fd, /dev/ptmx, ...).
+/// In a user namespace mknod(2) is not allowed, so host nodes are bind-mounted instead.
+Result<int> create_devices(const Spec& spec, bool in_user_namespace);
+
+/// After pivot_root: remounts `/` read-only (`root.readonly`).
+Result<void> make_root_readonly();
+/// After pivot_root: hides `linux.maskedPaths`.
+Result<int> mask_paths(const std::vector<std::string>& paths);
+/// After pivot_root: makes `linux.readonlyPaths` read-only.
+Result<int> make_paths_readonly(const std::vector<std::string>& paths);
+
+}  // namespace minirun::runtime

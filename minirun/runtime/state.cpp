@@ -1,0 +1,135 @@
+/**
+ * @file state.cpp
+ * @brief Container state on disk (see state.hpp).
+ */
+#include "minirun/runtime/state.hpp"
+
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "minirun/sys/file.hpp"
+#include "minirun/sys/process.hpp"
+
+namespace minirun::runtime {
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::created: return "created";
+    case Status::running: return "running";
+    case Status::paused: return "paused";
+    case Status::stopped: return "stopped";
+  }
+  return "unknown";
+}
+
+nlohmann::json ContainerState::to_json() const {
+  return {{"ociVersion", oci_version}, {"id", id},          {"bundle", bundle},
+          {"rootfs", rootfs},          {"pid", pid},        {"startTime", start_time},
+          {"created", created},        {"owner", owner},    {"cgroupPaths", cgroup_paths},
+          {"annotations", annotations}};
+}
+
+Result<ContainerState> ContainerState::from_json(const nlohmann::json& j) {
+  try {
+    ContainerState s;
+    s.oci_version = j.at("ociVersion").get<std::string>();
+    s.id = j.at("id").get<std::string>();
+    s.bundle = j.at("bundle").get<std::string>();
+    s.rootfs = j.value("rootfs", "");
+    s.pid = j.at("pid").get<pid_t>();
+    s.start_time = j.at("startTime").get<unsigned long long>();
+    s.created = j.value("created", "");
+    s.owner = j.value("owner", "");
+    s.cgroup_paths = j.value("cgroupPaths", std::vector<std::string>{});
+    s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    return s;
+  } catch (const nlohmann::json::exception& e) {
+    return Error(std::string("malformed state file: ") + e.what());
+  }
+}
+
+Result<void> StateStore::reserve(const std::string& id) const {
+  MINIRUN_TRY(sys::make_directories(root_, 0711), "state root");
+  if (::mkdir(dir(id).c_str(), 0711) < 0) {
+    if (errno == EEXIST) return Error("container `" + id + "` already exists (state in " + dir(id) + ")", EEXIST);
+    return Error::from_errno("mkdir", dir(id));
+  }
+  return sys::ok();
+}
+
+Result<void> StateStore::save(const ContainerState& state) const {
+  return sys::write_file_atomic(dir(state.id) + "/state.json", state.to_json().dump(), 0600);
+}
+
+Result<ContainerState> StateStore::load(const std::string& id) const {
+  if (auto v = validate_container_id(id); !v) return std::move(v.error());
+  auto text = sys::read_file(dir(id) + "/state.json");
+  if (!text) {
+    if (text.error().code() == ENOENT) {
+      return Error("container `" + id + "` does not exist (no state in " + root_ + "; see `minirun-oci list`)", ENOENT);
+    }
+    return std::move(text.error());
+  }
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return Error(dir(id) + "/state.json: not valid JSON");
+  auto s = ContainerState::from_json(j);
+  if (!s) return std::move(s.error()).context(dir(id) + "/state.json");
+  return s;
+}
+
+Result<void> StateStore::remove(const std::string& id) const { return sys::remove_tree(dir(id)); }
+
+std::vector<std::string> StateStore::ids() const {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(root_.c_str());
+  if (!d) return out;
+  while (auto* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name != "." && name != ".." && validate_container_id(name)) out.push_back(name);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<void> validate_container_id(const std::string& id) {
+  if (id.empty()) return Error("container id must not be empty");
+  if (id.size() > 1024) return Error("container id is longer than 1024 characters");
+  if (id == "." || id == "..") return Error("invalid container id `" + id + "`");
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.' || c == '+';
+    if (!ok) return Error("invalid container id `" + id + "`: use letters, digits, _ + - . only");
+  }
+  return sys::ok();
+}
+
+bool init_alive(const ContainerState& state) {
+  if (state.pid <= 0) return false;
+  auto stat = sys::read_file("/proc/" + std::to_string(state.pid) + "/stat");
+  if (!stat) return false;
+  auto close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return false;
+  char st = (*stat)[close + 2];
+  if (st == 'Z' || st == 'X') return false;  // exited, not yet reaped by its parent
+  auto start = sys::process_start_time(state.pid);
+  return start && *start == state.start_time;
+}
+
+std::string rfc3339_now() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm {};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+  return buf;
+}
+
+}  // namespace minirun::runtime
