@@ -18,6 +18,7 @@
 #include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/hooks.hpp"
 #include "minirun/runtime/namespaces.hpp"
+#include "minirun/runtime/rootfs.hpp"
 #include "minirun/runtime/seccomp.hpp"
 #include "minirun/runtime/setup_steps.hpp"
 #include "minirun/runtime/sync_socket.hpp"
@@ -93,7 +94,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   if (!layout) return std::move(layout.error()).context("cgroups");
   auto cgroup = make_cgroup(*layout, spec->linux.cgroups_path, options.id);
   if (!cgroup) return std::move(cgroup.error()).context("linux.cgroupsPath");
-  MINIRUN_TRY((*cgroup)->create(spec->linux.resources.value_or(Resources{})), "cgroup");
+  Resources resources = spec->linux.resources.value_or(Resources{});
+  resources.devices = device_cgroup_rules(*spec);
+  MINIRUN_TRY((*cgroup)->create(resources), "cgroup");
   explain.end(Step::create_cgroup);
 
   std::optional<SeccompFilter> seccomp;

@@ -64,13 +64,18 @@ Result<void> mount_one(int root_fd, const Mount& m) {
     unsigned long flags = MS_BIND | (m.recursive_bind ? MS_REC : 0);
     auto r = sys::mount_fs(m.source, target, "", flags);
     if (!r) return std::move(r.error());
-    MINIRUN_TRY(remount_bind(target, m.flags, m.destination), "bind");
   } else {
     auto r = sys::mount_fs(m.source.empty() ? m.type : m.source, target, m.type, m.flags, m.data);
     if (!r) return std::move(r.error());
   }
-  if (m.propagation != 0) {
-    MINIRUN_TRY(sys::mount_fs("", target, "", m.propagation), "set propagation");
+  if ((m.bind && (m.flags & ~(MS_BIND | MS_REC))) || m.propagation != 0) {
+    // The fd above names the directory *under* the new mount; a remount or a
+    // propagation change must name the new mount itself, so resolve the path again.
+    auto mounted = sys::open_in_root(root_fd, m.destination, CreateAs::nothing, m.destination);
+    if (!mounted) return std::move(mounted.error());
+    std::string top = sys::fd_path(mounted->get());
+    if (m.bind) MINIRUN_TRY(remount_bind(top, m.flags, m.destination), "bind");
+    if (m.propagation != 0) MINIRUN_TRY(sys::mount_fs("", top, "", m.propagation), "set propagation");
   }
   return sys::ok();
 }
@@ -89,7 +94,9 @@ Result<void> mount_cgroups(int root_fd, const Mount& m, const CgroupBinds& cgrou
   auto v2 = cgroups.find("");
   if (v2 != cgroups.end()) {
     MINIRUN_TRY(sys::mount_fs(v2->second, dest, "", MS_BIND), "cgroup mount " + m.destination);
-    return remount_bind(dest, flags | ro, m.destination);
+    auto mounted = sys::open_in_root(root_fd, m.destination, CreateAs::nothing, m.destination);
+    if (!mounted) return std::move(mounted.error());
+    return remount_bind(sys::fd_path(mounted->get()), flags | ro, m.destination);
   }
   // v1: a small tmpfs holding one directory per hierarchy.
   MINIRUN_TRY(sys::mount_fs("tmpfs", dest, "tmpfs", flags, "mode=755"), "cgroup mount " + m.destination);
@@ -99,9 +106,17 @@ Result<void> mount_cgroups(int root_fd, const Mount& m, const CgroupBinds& cgrou
     if (!fd) return std::move(fd.error());
     std::string target = sys::fd_path(fd->get());
     MINIRUN_TRY(sys::mount_fs(host_dir, target, "", MS_BIND), "cgroup mount " + inner);
-    MINIRUN_TRY(remount_bind(target, flags | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, inner), "cgroup");
+    auto mounted = sys::open_in_root(root_fd, inner, CreateAs::nothing, inner);
+    if (!mounted) return std::move(mounted.error());
+    MINIRUN_TRY(remount_bind(sys::fd_path(mounted->get()), flags | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, inner),
+                "cgroup");
   }
-  if (ro) MINIRUN_TRY(sys::mount_fs("", dest, "", MS_REMOUNT | flags | ro, "mode=755"), "cgroup tmpfs read-only");
+  if (ro) {
+    auto tmpfs = sys::open_in_root(root_fd, m.destination, CreateAs::nothing, m.destination);
+    if (!tmpfs) return std::move(tmpfs.error());
+    MINIRUN_TRY(sys::mount_fs("", sys::fd_path(tmpfs->get()), "", MS_REMOUNT | flags | ro, "mode=755"),
+                "cgroup tmpfs read-only");
+  }
   return sys::ok();
 }
 
@@ -223,6 +238,19 @@ Result<int> create_devices(const Spec& spec, bool in_user_namespace) {
     ++count;
   }
   return count;
+}
+
+std::vector<DeviceRule> device_cgroup_rules(const Spec& spec) {
+  std::vector<DeviceRule> rules;
+  if (spec.linux.resources) rules = spec.linux.resources->devices;
+  auto allow = [&](char type, std::optional<int64_t> major, std::optional<int64_t> minor, const char* access) {
+    rules.push_back(DeviceRule{true, type, major, minor, access});
+  };
+  for (const auto& d : kDefaultDevices) allow('c', d.major, d.minor, "rwm");
+  allow('c', 5, 2, "rwm");              // /dev/ptmx
+  allow('c', 136, std::nullopt, "rwm");  // /dev/pts/N
+  for (const auto& d : spec.linux.devices) allow(d.type == 'p' ? 'c' : d.type, d.major, d.minor, "rwm");
+  return rules;
 }
 
 Result<void> make_root_readonly() {

@@ -48,6 +48,12 @@ Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups);
 /// In a user namespace mknod(2) is not allowed, so host nodes are bind-mounted instead.
 Result<int> create_devices(const Spec& spec, bool in_user_namespace);
 
+/// The device cgroup rules for a container: the config's own rules, then allow rules
+/// for the default nodes (null, zero, full, random, urandom, tty, ptmx, pts) and for
+/// `linux.devices`, as runc adds them. A config usually starts with "deny all": without
+/// these, the container could not even open /dev/null.
+std::vector<DeviceRule> device_cgroup_rules(const Spec& spec);
+
 /// After pivot_root: remounts `/` read-only (`root.readonly`).
 Result<void> make_root_readonly();
 /// After pivot_root: hides `linux.maskedPaths`.
