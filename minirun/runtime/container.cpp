@@ -72,19 +72,31 @@ Result<void> Runtime::start(const std::string& id) {
   if (*st != Status::created) {
     return Error("cannot start container `" + id + "`: it is " + status_name(*st) + ", not created");
   }
-  std::string fifo = store_.fifo(id);
+  std::vector<Hook> poststart;
+  if (state->has_poststart_hooks) {
+    auto spec = load_spec(state->bundle);
+    if (!spec) return std::move(spec.error()).context("start `" + id + "`: poststart hooks");
+    poststart = spec->hooks.poststart;
+  }
+  return release_init(*state, poststart);
+}
+
+Result<void> Runtime::start(const CreatedContainer& created) {
+  return release_init(created.state, created.hooks.poststart);
+}
+
+Result<void> Runtime::release_init(const ContainerState& state, const std::vector<Hook>& poststart) {
+  std::string fifo = store_.fifo(state.id);
   // O_NONBLOCK: if the init is not reading (it died), open fails with ENXIO instead
   // of blocking forever.
   UniqueFd fd(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) return Error::from_errno("open", fifo).context("start `" + id + "`");
-  if (::write(fd.get(), "0", 1) != 1) return Error::from_errno("write", fifo).context("start `" + id + "`");
+  if (!fd) return Error::from_errno("open", fifo).context("start `" + state.id + "`");
+  if (::write(fd.get(), "0", 1) != 1) return Error::from_errno("write", fifo).context("start `" + state.id + "`");
   ::unlink(fifo.c_str());
-
-  auto spec = load_spec(state->bundle);
-  if (spec && !spec->hooks.poststart.empty()) {
-    auto j = state_json(id);
+  if (!poststart.empty()) {
+    auto j = state_json(state.id);
     // A failing poststart hook is a warning: the container is already running (OCI).
-    if (auto r = run_hooks(spec->hooks.poststart, j ? j->dump() : "{}", "poststart"); !r) {
+    if (auto r = run_hooks(poststart, j ? j->dump() : "{}", "poststart"); !r) {
       std::fprintf(stderr, "minirun-oci: warning: %s\n", r.error().what().c_str());
     }
   }
@@ -141,6 +153,15 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
       if (!wait_for_exit(pidfd->get(), 5000)) return Error("delete `" + id + "`: the init did not die after SIGKILL");
     }
   }
+  std::vector<Hook> poststop;
+  if (state->has_poststop_hooks) {
+    if (auto spec = load_spec(state->bundle)) poststop = spec->hooks.poststop;
+    else std::fprintf(stderr, "minirun-oci: warning: poststop hooks not run: %s\n", spec.error().what().c_str());
+  }
+  return tear_down(*state, cgroup.get(), poststop);
+}
+
+Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop) {
   if (cgroup) {
     // Without a pid namespace, the init's children outlive it: kill what is left.
     if (auto pids = cgroup->processes()) {
@@ -150,15 +171,14 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
           wait_for_exit(fd->get(), 1000);
         }
     }
-    MINIRUN_TRY(cgroup->destroy(), "delete `" + id + "`");
+    MINIRUN_TRY(cgroup->destroy(), "delete `" + state.id + "`");
   }
-  auto spec = load_spec(state->bundle);
-  MINIRUN_TRY(store_.remove(id), "delete `" + id + "`");
-  if (spec && !spec->hooks.poststop.empty()) {
-    nlohmann::json j = {{"ociVersion", state->oci_version}, {"id", id}, {"status", "stopped"},
-                        {"pid", 0}, {"bundle", state->bundle}};
+  MINIRUN_TRY(store_.remove(state.id), "delete `" + state.id + "`");
+  if (!poststop.empty()) {
+    nlohmann::json j = {{"ociVersion", state.oci_version}, {"id", state.id}, {"status", "stopped"},
+                        {"pid", 0}, {"bundle", state.bundle}};
     // Also a warning only (OCI: the runtime logs it and carries on).
-    if (auto r = run_hooks(spec->hooks.poststop, j.dump(), "poststop"); !r) {
+    if (auto r = run_hooks(poststop, j.dump(), "poststop"); !r) {
       std::fprintf(stderr, "minirun-oci: warning: %s\n", r.error().what().c_str());
     }
   }

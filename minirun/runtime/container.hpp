@@ -29,6 +29,7 @@
  */
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,10 +58,16 @@ struct CreateOptions {
   int console_fd = -1;  ///< an already connected console socket (foreground `run` with a tty)
 };
 
-/// What `create` hands back: the container's init, and whether it has a terminal.
+class Cgroup;
+
+/// What `create` hands back: the container's init, its cgroup and hooks, so that `run`
+/// can start, wait and clean up without reading them back from disk.
 struct CreatedContainer {
   sys::ChildProcess init;
   bool terminal = false;
+  std::shared_ptr<Cgroup> cgroup;  ///< released: it is not removed when this goes away
+  Hooks hooks;                     ///< poststart and poststop are run later
+  ContainerState state;
 };
 
 /// Options of `exec`.
@@ -86,6 +93,8 @@ class Runtime {
   Result<CreatedContainer> create(const CreateOptions& options);
   /// `start`: lets a created container run its program.
   Result<void> start(const std::string& id);
+  /// `start` for a container created by this process (no state to read back).
+  Result<void> start(const CreatedContainer& created);
   /// `run`: create + start; in the foreground, waits, forwards signals, deletes the
   /// container, and returns its exit code (128+N for signal N). Detached: returns 0.
   Result<int> run(const CreateOptions& options, bool detach);
@@ -113,6 +122,12 @@ class Runtime {
   const StateStore& store() const { return store_; }
 
  private:
+  /// Writes the byte the init waits for on the exec fifo, then runs poststart hooks.
+  Result<void> release_init(const ContainerState& state, const std::vector<Hook>& poststart);
+  /// The end of `delete`: kills what is left in the cgroup, removes it and the state,
+  /// runs poststop hooks.
+  Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop);
+
   RuntimeOptions options_;
   StateStore store_;
 };

@@ -187,6 +187,8 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   state.owner = current_user();
   state.cgroup_paths = (*cgroup)->paths();
   state.annotations = spec->annotations;
+  state.has_poststart_hooks = !spec->hooks.poststart.empty();
+  state.has_poststop_hooks = !spec->hooks.poststop.empty();
   MINIRUN_TRY(store_.save(state), "create");
 
   if (!spec->hooks.prestart.empty() || !spec->hooks.create_runtime.empty()) {
@@ -202,7 +204,8 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   // Success: the container now exists, and outlives this function's guards.
   (*cgroup)->release();
   state_dir.disarm();
-  return CreatedContainer{std::move(*child), spec->process.terminal};
+  return CreatedContainer{std::move(*child), spec->process.terminal, std::move(*cgroup), std::move(spec->hooks),
+                          std::move(state)};
 }
 
 }  // namespace minirun::runtime

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
 #include "minirun/runtime/container.hpp"
 #include "minirun/runtime/foreground.hpp"
@@ -31,7 +32,7 @@ Result<int> Runtime::run(const CreateOptions& options, bool detach) {
   auto created = create(create_options);
   if (!created) return std::move(created.error());
   console_theirs.reset();
-  if (auto r = start(options.id); !r) {
+  if (auto r = start(*created); !r) {
     (void)remove(options.id, true);
     return std::move(r.error());
   }
@@ -49,7 +50,8 @@ Result<int> Runtime::run(const CreateOptions& options, bool detach) {
     master = std::move(*fd);
   }
   auto exit = wait_in_foreground(created->init, *signals, master.get());
-  MINIRUN_TRY(remove(options.id, true), "run");
+  // The init is reaped; what is left is what `delete` would do, without re-reading it.
+  MINIRUN_TRY(tear_down(created->state, created->cgroup.get(), created->hooks.poststop), "run");
   if (!exit) return std::move(exit.error());
   return exit->code;
 }

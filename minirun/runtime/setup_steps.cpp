@@ -326,8 +326,8 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
 
   // The working directory is created if missing (as runc does), as root, before the
   // user switch; finish_and_exec enters it as the user.
-  if (::mkdir(spec.process.cwd.c_str(), 0755) < 0 && errno != EEXIST) {
-    // A missing parent is created too; errors surface at chdir with a clear message.
+  if (!sys::path_exists(spec.process.cwd)) {
+    // Errors surface at chdir, with a message naming process.cwd.
     (void)sys::make_directories(spec.process.cwd);
   }
 

@@ -31,7 +31,8 @@ nlohmann::json ContainerState::to_json() const {
   return {{"ociVersion", oci_version}, {"id", id},          {"bundle", bundle},
           {"rootfs", rootfs},          {"pid", pid},        {"startTime", start_time},
           {"created", created},        {"owner", owner},    {"cgroupPaths", cgroup_paths},
-          {"annotations", annotations}};
+          {"annotations", annotations}, {"poststartHooks", has_poststart_hooks},
+          {"poststopHooks", has_poststop_hooks}};
 }
 
 Result<ContainerState> ContainerState::from_json(const nlohmann::json& j) {
@@ -47,6 +48,8 @@ Result<ContainerState> ContainerState::from_json(const nlohmann::json& j) {
     s.owner = j.value("owner", "");
     s.cgroup_paths = j.value("cgroupPaths", std::vector<std::string>{});
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
+    s.has_poststart_hooks = j.value("poststartHooks", false);
+    s.has_poststop_hooks = j.value("poststopHooks", false);
     return s;
   } catch (const nlohmann::json::exception& e) {
     return Error(std::string("malformed state file: ") + e.what());

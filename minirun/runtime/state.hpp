@@ -53,6 +53,10 @@ struct ContainerState {
   std::string owner;                  ///< user name of the creator (runc's `list` shows it)
   std::vector<std::string> cgroup_paths;
   std::map<std::string, std::string> annotations;
+  /// Whether the config has poststart / poststop hooks: only then do `start` and
+  /// `delete` read the config again (it is the slow part of both).
+  bool has_poststart_hooks = false;
+  bool has_poststop_hooks = false;
 
   nlohmann::json to_json() const;
   static Result<ContainerState> from_json(const nlohmann::json& j);
