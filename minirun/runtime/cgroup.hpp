@@ -24,15 +24,18 @@
  * The runtime never writes to a cgroup it did not create.
  *
  * Man pages: cgroups(7). Kernel docs: Documentation/admin-guide/cgroup-v2.rst,
- * cgroup-v1/*.rst. Lab: labs/04-cgroups.
+ * cgroup-v1/. Lab: labs/04-cgroups.
  */
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +59,13 @@ struct CgroupLayout {
 
   /// True when the host uses v1 for resource controllers (hybrid or legacy).
   bool uses_v1() const { return !v1_mounts.empty(); }
+
+  /// Tests only; empty on a real system. A fake cgroupfs made of plain files in a
+  /// temporary directory cannot do the kernel's part: fill a new cgroup directory with
+  /// its knob files, and let rmdir(2) remove a directory that still shows them. When
+  /// set, these run after each mkdir and before each rmdir the kit does in a hierarchy.
+  std::function<void(const std::string& dir)> after_mkdir;
+  std::function<void(const std::string& dir)> before_rmdir;
 
   /// Reads the layout of the running system.
   static Result<CgroupLayout> detect();
@@ -117,5 +127,71 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupLayout& layout, const st
 
 /// Re-opens an existing container's cgroup from the paths saved in its state file.
 Result<std::unique_ptr<Cgroup>> open_cgroup(const CgroupLayout& layout, const std::vector<std::string>& paths);
+
+// ---------------------------------------------------------------------------------------
+// Building blocks of cgroup.cpp, cgroup_v1.cpp and cgroup_v2.cpp. The runtime uses the
+// two functions above; these are here so the three files can share them and unit tests
+// can check the pure parts (which knob gets which value, in which order).
+
+/// One hierarchy's share of a container's cgroup, as make_cgroup / open_cgroup resolved it.
+struct CgroupPlace {
+  std::string mount;  ///< mount point of the hierarchy: nothing at or above it is made or removed
+  std::string dir;    ///< absolute directory of the container's cgroup, below `mount`
+  /// `<own cgroup>/minirun` when `dir` is directly inside it: the kit's shared parent,
+  /// removed at destroy() once no container uses it. Empty otherwise.
+  std::string shared_parent;
+  std::vector<std::string> controllers;  ///< v1: the controllers mounted there; v2: empty
+};
+
+/// One write of a container's limits to a knob file. Order in a plan matters (v1 wants
+/// `memory.limit_in_bytes` before `memory.memsw.limit_in_bytes`, the period before the
+/// quota, `a` denied before the device rules are allowed).
+struct KnobWrite {
+  std::string controller;  ///< controller that owns the knob ("memory"); "" for core files
+  std::string knob;        ///< file name, e.g. "memory.limit_in_bytes"
+  std::string value;       ///< written in one write(2), as is
+  std::string field;       ///< spec field it comes from, e.g. "linux.resources.memory.limit"
+  bool skip_if_missing = false;  ///< a missing file means "nothing to change" (swap == limit)
+  std::string missing_means;     ///< when the file is missing: why (e.g. swap accounting off)
+};
+
+/// The writes that apply `resources` on cgroup v1, in order; pure. Errors name the field.
+Result<std::vector<KnobWrite>> plan_v1_writes(const Resources& resources);
+/// The writes that apply `resources` on cgroup v2 (v1 values converted as runc does); pure.
+Result<std::vector<KnobWrite>> plan_v2_writes(const Resources& resources);
+
+/// The two implementations, for make_cgroup / open_cgroup. `existing`: the directories
+/// already exist (open_cgroup); the object then never removes them on its own.
+std::unique_ptr<Cgroup> new_cgroup_v1(const CgroupLayout& layout, std::vector<CgroupPlace> places, bool existing);
+std::unique_ptr<Cgroup> new_cgroup_v2(const CgroupLayout& layout, CgroupPlace place, bool existing);
+
+/// File operations on a cgroupfs, shared by both versions (cgroup.cpp).
+namespace cgroupfs {
+/// The directories strictly below `mount` down to `dir`, top first.
+std::vector<std::string> dirs_below(const std::string& mount, const std::string& dir);
+/// mkdir(2) of one cgroup: true if made, false if it already existed; runs after_mkdir.
+Result<bool> make_dir(const CgroupLayout& layout, const std::string& dir);
+/// rmdir(2) of one cgroup, retrying for a while on EBUSY (a killed process may still be
+/// exiting). A missing directory is fine.
+Result<void> remove_dir(const CgroupLayout& layout, const std::string& dir);
+/// rmdir(2) if nothing uses the cgroup any more (the shared `minirun` parent); no errors.
+void remove_dir_if_unused(const CgroupLayout& layout, const std::string& dir);
+/// Writes one knob (no O_CREAT: a missing knob is an error, never a new plain file).
+Result<void> write_knob(const std::string& dir, std::string_view knob, std::string_view value);
+/// Applies one planned write in `dir`; errors start with the spec field.
+Result<void> apply_write(const std::string& dir, const KnobWrite& write);
+/// Reads one knob, without the trailing newline.
+Result<std::string> read_knob(const std::string& dir, std::string_view knob);
+/// A limit as the kernel prints it: "max" (v2) or a value >= 2^62 (v1's "unlimited",
+/// 0x7FFFFFFFFFFFF000 on x86-64) becomes 0, the kit's "unlimited".
+uint64_t parse_limit(std::string_view text);
+/// The number after `key` in a "key value" per line file (memory.events, cpu.stat).
+uint64_t keyed_value(std::string_view text, std::string_view key);
+/// The pids listed in `dir`/cgroup.procs.
+Result<std::vector<pid_t>> read_procs(const std::string& dir);
+/// Calls `done` until it returns true, sleeping a little longer each time, for at most
+/// `limit`. Returns false on timeout; an error from `done` ends the wait.
+Result<bool> wait_until(const std::function<Result<bool>()>& done, std::chrono::milliseconds limit);
+}  // namespace cgroupfs
 
 }  // namespace minirun::runtime
