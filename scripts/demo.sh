@@ -131,7 +131,8 @@ set -e
 
 section "Done"
 if [ $status -ne 0 ]; then
-  echo "the container exited with status $status"
+  echo "minirun-oci exited with status $status: the container's own exit status, or 1 when"
+  echo "the runtime could not set it up (its message, above, names the step and the syscall)"
   exit $status
 fi
 explain "Next: docs/reading-order.md walks through the source of each step you saw above;"
