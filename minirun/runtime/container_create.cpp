@@ -110,6 +110,12 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
 
   std::string fifo = store_.fifo(options.id);
   if (::mkfifo(fifo.c_str(), 0600) < 0) return Error::from_errno("mkfifo", fifo);
+  // Opened here, read-write (which never blocks on a fifo), and inherited by the child:
+  // the child may be a user the fifo's permissions would refuse (a user namespace).
+  // Its read() then blocks until `start` writes a byte. Once our copy is closed after
+  // clone, the child holds the only reader: if it dies, `start` gets ENXIO.
+  UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fifo_fd) return Error::from_errno("open", fifo);
 
   auto joins = open_namespaces_to_join(spec->linux);
   if (!joins) return std::move(joins.error());
@@ -129,7 +135,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   InitContext ctx;
   ctx.spec = &*spec;
   ctx.sync_fd = sync->second.get();
-  ctx.exec_fifo = fifo;
+  ctx.exec_fifo_fd = fifo_fd.get();
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
   ctx.cgroups = cgroup_binds(*layout, (*cgroup)->paths());
   ctx.joins = &*joins;
@@ -156,6 +162,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   }
   sync->second.reset();
   console.reset();
+  fifo_fd.reset();
   explain.end(Step::clone, ("pid " + std::to_string(child->pid())).c_str());
 
   if ((*cgroup)->clone_into_fd() < 0) {
@@ -168,7 +175,13 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
     MINIRUN_TRY(write_id_mappings(child->pid(), spec->linux.uid_mappings, spec->linux.gid_mappings), "create");
     explain.end(Step::write_id_maps);
   }
-  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go), "create");
+  std::string hook_state;
+  if (!spec->hooks.create_container.empty() || !spec->hooks.start_container.empty()) {
+    hook_state = nlohmann::json{{"ociVersion", spec->oci_version}, {"id", options.id}, {"status", "creating"},
+                                {"pid", child->pid()}, {"bundle", resolved}, {"annotations", spec->annotations}}
+                     .dump();
+  }
+  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go, hook_state), "create");
 
   auto reply = receive_sync(sync->first.get());
   if (!reply) return std::move(reply.error()).context("create `" + options.id + "`");

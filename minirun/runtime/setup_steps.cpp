@@ -166,6 +166,7 @@ namespace {
 struct StartHandshake {
   const InitContext* ctx;
   int fifo_fd;
+  std::string state_json;
 };
 
 /// Tells the parent we are ready, then blocks on the exec fifo until `start`.
@@ -190,7 +191,7 @@ Result<void> wait_for_start(void* arg, Explainer& explain) {
   const Spec& spec = *hs->ctx->spec;
   if (!spec.hooks.start_container.empty()) {
     explain.begin();
-    MINIRUN_TRY(run_hooks(spec.hooks.start_container, "{}", "startContainer"), "hooks");
+    MINIRUN_TRY(run_hooks(spec.hooks.start_container, hs->state_json, "startContainer"), "hooks");
     explain.end(Step::start_container_hooks);
   }
   return sys::ok();
@@ -209,6 +210,10 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   explain.begin();
   auto go = receive_sync(ctx.sync_fd);
   if (!go) return std::move(go.error());
+  // With "go" the parent sends the OCI state (only when there are in-container hooks,
+  // which get it on stdin as the spec says); the child could not build it itself: it
+  // does not know its own pid outside its pid namespace.
+  std::string state_json = go->second.empty() ? "{}" : go->second;
   explain.end(Step::wait_for_parent);
 
   if (ctx.new_user_namespace) {
@@ -225,11 +230,6 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   }
   // A new session: the container is not part of the caller's terminal job control.
   ::setsid();
-
-  // The exec fifo is opened read-write (it never blocks that way) before pivot_root
-  // hides the host's path; the read below then blocks until `start` writes a byte.
-  int fifo_fd = ::open(ctx.exec_fifo.c_str(), O_RDWR | O_CLOEXEC);
-  if (fifo_fd < 0) return Error::from_errno("open", ctx.exec_fifo);
 
   bool has_mount_ns = spec.linux.find_namespace(NamespaceType::mount) != nullptr;
   if (has_mount_ns) {
@@ -256,7 +256,7 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
 
   if (!spec.hooks.create_container.empty()) {
     explain.begin();
-    if (auto r = run_hooks(spec.hooks.create_container, "{}", "createContainer"); !r) {
+    if (auto r = run_hooks(spec.hooks.create_container, state_json, "createContainer"); !r) {
       return std::move(r.error()).context("hooks");
     }
     explain.end(Step::create_container_hooks);
@@ -331,7 +331,7 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
     (void)sys::make_directories(spec.process.cwd);
   }
 
-  StartHandshake hs{&ctx, fifo_fd};
+  StartHandshake hs{&ctx, ctx.exec_fifo_fd, state_json};
   return finish_and_exec(spec.process, ctx.seccomp, explain, wait_for_start, &hs);
 }
 

@@ -35,7 +35,7 @@ namespace minirun::runtime {
 struct InitContext {
   const Spec* spec = nullptr;
   int sync_fd = -1;                     ///< child's end of the sync socket
-  std::string exec_fifo;                ///< host path of the fifo `start` writes to
+  int exec_fifo_fd = -1;                ///< the fifo `start` writes to, opened read-write
   const SeccompFilter* seccomp = nullptr;  ///< compiled filter, or nullptr
   CgroupBinds cgroups;                  ///< own cgroup dirs for the /sys/fs/cgroup mount
   const std::vector<NamespaceToJoin>* joins = nullptr;
