@@ -220,6 +220,9 @@ struct Spec {
   Hooks hooks;
   Linux linux;
   std::map<std::string, std::string> annotations;
+  /// Fields present in the config that the kit accepts but does not act on
+  /// ("linux.intelRdt", "process.apparmorProfile", "mounts[2].uidMappings"), for `--debug`.
+  std::vector<std::string> ignored;
 };
 
 /// Kernel name of a namespace type as /proc/PID/ns and the spec spell it ("pid", "net", ...).
