@@ -43,8 +43,8 @@ namespace {
 /// v1 controllers the kernel has had; used to tell controllers from other mount options
 /// (`rw`, `clone_children`, `release_agent=...`) in a v1 line's super options.
 const std::set<std::string> kV1Controllers = {
-    "blkio",  "cpu",        "cpuacct", "cpuset",  "devices", "freezer", "hugetlb",
-    "memory", "net_cls",    "net_prio", "perf_event", "pids", "rdma",    "misc"};
+    "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb",
+    "memory", "misc", "net_cls", "net_prio", "perf_event", "pids", "rdma"};
 
 /// mountinfo escapes space, tab, newline and backslash in paths as \\ooo (octal).
 std::string unescape_octal(const std::string& in) {
