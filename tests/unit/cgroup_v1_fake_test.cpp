@@ -177,9 +177,19 @@ TEST_F(CgroupV1Fake, OneDirectoryPerMountedHierarchy) {
   EXPECT_EQ(cgroup->clone_into_fd(), -1);
 }
 
-TEST_F(CgroupV1Fake, CpusetIsCopiedFromTheParent) {
+TEST_F(CgroupV1Fake, CpusetIsNotJoinedUnlessAsked) {
   auto cgroup = make();
   ASSERT_TRUE(cgroup->create(Resources{}).ok());
+  EXPECT_FALSE(sys::path_exists(leaf("cpuset")));
+  for (const auto& p : cgroup->paths()) EXPECT_EQ(p.find("/cpuset/"), std::string::npos) << p;
+  EXPECT_TRUE(sys::path_exists(leaf("memory")));
+}
+
+TEST_F(CgroupV1Fake, CpusetIsCopiedFromTheParent) {
+  Resources r;
+  r.cpuset_mems = "0";  // asking for memory nodes only: the CPUs come from the parent
+  auto cgroup = make();
+  ASSERT_TRUE(cgroup->create(r).ok());
   EXPECT_EQ(read(root_ + "/cpuset/minirun/cpuset.cpus"), "0-3");
   EXPECT_EQ(read(root_ + "/cpuset/minirun/cpuset.mems"), "0");
   EXPECT_EQ(read(leaf("cpuset") + "/cpuset.cpus"), "0-3");
