@@ -1,0 +1,272 @@
+/**
+ * @file oci_lifecycle_test.cpp
+ * @brief The OCI lifecycle through the command line, as an engine drives it:
+ * create, start, state, kill, delete, list, run, exec, ps, pause, resume, --explain.
+ *
+ * runtime-spec runtime.md defines the states (`created`, `running`, `stopped`, plus
+ * runc's `paused`) and what each operation must do to them. Each test follows one path
+ * through that state machine and checks what `state` says at every step *and* what is
+ * true on the host: the init's /proc entry, its cgroup directories, the state directory.
+ * `delete` is held to the strictest standard: after it, nothing the container had
+ * (process, cgroup directories, mounts, state) may remain.
+ *
+ * `exec` must put the new process in *every* namespace of the container: the test
+ * checks the pid namespace with the process's own view of its pid (`echo $$`,
+ * `readlink /proc/self`): a process outside the namespace would see its host pid in the
+ * first and nothing in the second, since the container's /proc cannot show it.
+ *
+ * `pause` uses the cgroup freezer: the test watches a counter the container writes
+ * every 50 ms stop and go again.
+ *
+ * Lab: labs/03-namespaces.
+ */
+#include <signal.h>
+
+#include <algorithm>
+#include <future>
+
+#include "tests/e2e/oci_fixture.hpp"
+
+namespace minirun::testing {
+namespace {
+
+class OciLifecycle : public OciFixture {};
+class OciDelete : public OciFixture {};
+class OciRun : public OciFixture {};
+class OciExec : public OciFixture {};
+class OciPause : public OciFixture {};
+class OciExplain : public OciFixture {};
+
+/// Ids that `list --format json` shows.
+std::vector<std::string> listed_ids(const CommandResult& list) {
+  std::vector<std::string> ids;
+  auto j = nlohmann::json::parse(list.out, nullptr, false);
+  if (!j.is_array()) return ids;
+  for (const auto& row : j) ids.push_back(row.value("id", ""));
+  return ids;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+/// The container init's cgroup directories on the host, from /proc/PID/cgroup
+/// (cgroups(7)), only those named after the container (`name=systemd` and the v2 line
+/// of a hybrid host stay where the runtime found them).
+std::vector<std::string> own_cgroup_dirs(pid_t pid, const std::string& id) {
+  std::vector<std::string> dirs;
+  for (const auto& line : lines_of(read_text("/proc/" + std::to_string(pid) + "/cgroup"))) {
+    auto first = line.find(':'), second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    std::string controllers = line.substr(first + 1, second - first - 1);
+    std::string path = line.substr(second + 1);
+    if (path.find(id) == std::string::npos) continue;
+    std::string mount = controllers.empty() ? "/sys/fs/cgroup" : "/sys/fs/cgroup/" + controllers;
+    if (controllers.empty() && exists("/sys/fs/cgroup/unified/cgroup.procs")) mount = "/sys/fs/cgroup/unified";
+    dirs.push_back(mount + path);
+  }
+  return dirs;
+}
+
+TEST_F(OciLifecycle, ROOT_CreateStartKillDelete) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string bundle = make_script_bundle("exec sleep 30");
+  std::string id = new_id();
+  auto create = oci_to_files({"create", "--bundle", bundle, id});
+  ASSERT_EQ(create.exit_code, 0) << create.err;
+
+  auto created = state(id);
+  ASSERT_TRUE(created.is_object());
+  EXPECT_EQ(created["status"], "created");
+  pid_t pid = created.value("pid", 0);
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(exists("/proc/" + std::to_string(pid)));
+  EXPECT_EQ(created["id"], id);
+
+  auto start = oci({"start", id});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_EQ(wait_for_status(id, "running", 2000), "running");
+  EXPECT_EQ(state(id).value("pid", 0), pid);
+
+  auto kill = oci({"kill", id, "KILL"});
+  ASSERT_EQ(kill.exit_code, 0) << kill.err;
+  EXPECT_EQ(wait_for_status(id, "stopped", 5000), "stopped");
+
+  auto del = oci({"delete", id});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  auto gone = oci({"state", id});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_NE(gone.err.find("does not exist"), std::string::npos) << gone.err;
+
+  auto list = oci({"list", "--format", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_FALSE(contains(listed_ids(list), id)) << list.out;
+}
+
+TEST_F(OciLifecycle, ROOT_ListShowsLiveContainers) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  auto list = oci({"list", "--format", "json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_EQ(listed_ids(list), std::vector<std::string>{id}) << list.out;
+}
+
+TEST_F(OciDelete, ROOT_ForceDeleteLeavesNothingBehind) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string bundle = make_script_bundle("exec sleep 30");
+  std::string id = new_id();
+  ASSERT_EQ(oci_to_files({"create", "--bundle", bundle, id}).exit_code, 0);
+  ASSERT_EQ(oci({"start", id}).exit_code, 0);
+  ASSERT_EQ(wait_for_status(id, "running", 2000), "running");
+  pid_t pid = state(id).value("pid", 0);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(process_running(pid));
+
+  auto cgroups = own_cgroup_dirs(pid, id);
+  ASSERT_FALSE(cgroups.empty()) << read_text("/proc/" + std::to_string(pid) + "/cgroup");
+  for (const auto& dir : cgroups) EXPECT_TRUE(exists(dir)) << dir;
+  ASSERT_TRUE(exists(state_root() + "/" + id));
+  // The rootfs is mounted in the container's mount namespace (and only there).
+  EXPECT_NE(read_text("/proc/" + std::to_string(pid) + "/mountinfo").find(bundle + "/rootfs"), std::string::npos);
+
+  auto del = oci({"delete", "--force", id});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+
+  for (const auto& dir : cgroups) EXPECT_FALSE(exists(dir)) << "cgroup left behind: " << dir;
+  EXPECT_TRUE(cgroup_dirs_named(id).empty());
+  EXPECT_TRUE(mounts_mentioning(bundle).empty()) << "mount left behind in the host's namespace";
+  EXPECT_FALSE(exists(state_root() + "/" + id)) << "state directory left behind";
+  EXPECT_FALSE(process_running(pid)) << "the init survived delete --force";
+}
+
+TEST_F(OciDelete, ROOT_RunningContainerNeedsForce) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  auto del = oci({"delete", id});
+  EXPECT_NE(del.exit_code, 0);
+  EXPECT_EQ(status(id), "running") << "delete without --force removed a running container";
+}
+
+TEST_F(OciRun, ROOT_ForegroundRunReturnsTheExitCode) {
+  MINIRUN_REQUIRE_ROOT();
+  auto three = run_script("exit 3");
+  EXPECT_EQ(three.exit_code, 3) << three.err;
+  auto zero = run_script("exit 0");
+  EXPECT_EQ(zero.exit_code, 0) << zero.err;
+}
+
+TEST_F(OciRun, ROOT_ForegroundRunReturns128PlusSignal) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string bundle = make_script_bundle("exec sleep 30");
+  std::string id = new_id();
+  auto run = std::async(std::launch::async, [&] { return oci({"run", "--bundle", bundle, id}, 20); });
+  ASSERT_EQ(wait_for_status(id, "running", 5000), "running");
+  auto kill = oci({"kill", id, "KILL"});
+  EXPECT_EQ(kill.exit_code, 0) << kill.err;
+  auto result = run.get();
+  EXPECT_EQ(result.exit_code, 128 + SIGKILL) << result.err;
+  // A foreground run deletes its container.
+  EXPECT_NE(oci({"state", id}).exit_code, 0);
+}
+
+TEST_F(OciRun, ROOT_KilledDetachedContainerIsStopped) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(status(id), "running");
+  ASSERT_EQ(oci({"kill", id, "KILL"}).exit_code, 0);
+  EXPECT_EQ(wait_for_status(id, "stopped", 5000), "stopped");
+  EXPECT_EQ(state(id).value("pid", -1), 0);
+}
+
+TEST_F(OciExec, ROOT_ExecJoinsThePidNamespace) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  auto init = oci({"exec", id, "cat", "/proc/1/cmdline"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(init.out, std::string("sleep\0" "30\0", 9));
+
+  auto self = oci({"exec", id, "sh", "-c", "echo $$; readlink /proc/self"});
+  ASSERT_EQ(self.exit_code, 0) << self.err;
+  auto lines = lines_of(self.out);
+  ASSERT_EQ(lines.size(), 2u) << self.out;
+  EXPECT_EQ(lines[0], lines[1]) << "the process's pid is not the one the container's /proc shows";
+  EXPECT_LT(std::stoi(lines[0]), 100) << "a host pid: exec did not enter the pid namespace";
+}
+
+TEST_F(OciExec, ROOT_ExecProcessIsListedByPs) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  std::string pid_file = scratch() + "/exec.pid";
+  auto exec = oci_to_files({"exec", "--detach", "--pid-file", pid_file, id, "sleep", "30"});
+  ASSERT_EQ(exec.exit_code, 0) << exec.err;
+  pid_t exec_pid = std::atoi(read_text(pid_file).c_str());
+  ASSERT_GT(exec_pid, 0);
+  pid_t init_pid = state(id).value("pid", 0);
+
+  auto pids = container_pids(id);
+  EXPECT_NE(std::find(pids.begin(), pids.end(), exec_pid), pids.end()) << "exec'd pid " << exec_pid;
+  EXPECT_NE(std::find(pids.begin(), pids.end(), init_pid), pids.end()) << "init pid " << init_pid;
+  EXPECT_EQ(pids.size(), 2u);
+}
+
+TEST_F(OciExec, ROOT_ExecPassesTheExitCodeThrough) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = start_detached("exec sleep 30");
+  ASSERT_FALSE(id.empty());
+  auto seven = oci({"exec", id, "sh", "-c", "exit 7"});
+  EXPECT_EQ(seven.exit_code, 7) << seven.err;
+  auto zero = oci({"exec", id, "true"});
+  EXPECT_EQ(zero.exit_code, 0) << zero.err;
+}
+
+TEST_F(OciPause, ROOT_PauseFreezesAndResumeThaws) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string bundle = make_script_bundle("i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; usleep 50000; done",
+                                          [](nlohmann::json& c) { c["root"]["readonly"] = false; });
+  std::string id = start_detached_bundle(bundle);
+  ASSERT_FALSE(id.empty());
+  std::string counter = bundle + "/rootfs/tmp/counter";
+  auto read_counter = [&] { return read_text(counter); };
+  auto changes_within = [&](int ms) {
+    std::string first = read_counter();
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    return read_counter() != first;
+  };
+  ASSERT_TRUE(changes_within(500)) << "the container is not counting";
+
+  auto pause = oci({"pause", id});
+  ASSERT_EQ(pause.exit_code, 0) << pause.err;
+  EXPECT_EQ(status(id), "paused");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a write in progress lands
+  EXPECT_FALSE(changes_within(500)) << "the container ran while paused";
+
+  auto resume = oci({"resume", id});
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  EXPECT_EQ(status(id), "running");
+  EXPECT_TRUE(changes_within(500)) << "the container did not run again after resume";
+}
+
+TEST_F(OciExplain, ROOT_ExplainShowsPivotRootBeforeExecve) {
+  MINIRUN_REQUIRE_ROOT();
+  std::string bundle = make_script_bundle("true");
+  auto r = oci({"--explain", "run", "--bundle", bundle, new_id()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // --explain is a global flag: it goes before the command, so oci() put --root first.
+  size_t pivot = std::string::npos, exec = std::string::npos;
+  auto lines = lines_of(r.err);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].find("pivot_root") != std::string::npos && pivot == std::string::npos) pivot = i;
+    if (lines[i].find("execve") != std::string::npos) exec = i;
+  }
+  ASSERT_NE(pivot, std::string::npos) << r.err;
+  ASSERT_NE(exec, std::string::npos) << r.err;
+  EXPECT_LT(pivot, exec) << r.err;
+}
+
+}  // namespace
+}  // namespace minirun::testing

@@ -1,0 +1,169 @@
+/**
+ * @file oci_namespaces_test.cpp
+ * @brief What a container sees of the host through its namespaces, tried from inside:
+ * other processes (pid namespace), the host's files (mount namespace + pivot_root), the
+ * host's name (UTS namespace).
+ *
+ *  - pid_namespaces(7): the container's first process is pid 1 of a new namespace, and
+ *    a /proc mounted inside lists only that namespace. The test's own pid is a host
+ *    process the container must not find in /proc. Control: the same look without a
+ *    pid namespace does find it, so the check is able to see a host pid.
+ *  - pivot_root(2), mount_namespaces(7): after pivot_root the old root is detached, and
+ *    no path (`/..`, `/proc/1/root`, `/proc/self/root/..`) leads back to it. A marker
+ *    file in the host's /tmp must stay out of reach. Control: the same lookups find the
+ *    marker once the host's /tmp is bind-mounted in on purpose.
+ *  - uts_namespaces(7): the hostname is the config's `hostname`, and a container that
+ *    may change its hostname (CAP_SYS_ADMIN) changes only its own.
+ *
+ * Lab: labs/03-namespaces.
+ */
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <set>
+
+#include "tests/e2e/oci_fixture.hpp"
+
+namespace minirun::testing {
+namespace {
+
+class OciPidNamespace : public OciFixture {};
+class OciPivotRoot : public OciFixture {};
+class OciUtsNamespace : public OciFixture {};
+
+TEST_F(OciPidNamespace, ROOT_ContainerInitIsPid1) {
+  MINIRUN_REQUIRE_ROOT();
+  // The trailing `echo` keeps sh from exec'ing its last command in place of itself.
+  auto r = run_script("echo $$; tr '\\0' ' ' < /proc/1/cmdline; echo");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = lines_of(r.out);
+  ASSERT_EQ(lines.size(), 2u) << r.out;
+  EXPECT_EQ(lines[0], "1");
+  EXPECT_EQ(lines[1].rfind("sh -c ", 0), 0u) << "/proc/1 is not the container's init: " << lines[1];
+}
+
+TEST_F(OciPidNamespace, ROOT_ProcListsOnlyInitAndItsChildren) {
+  MINIRUN_REQUIRE_ROOT();
+  // `for` and `echo` are shell builtins: while /proc is listed, the only processes
+  // in the container are the shell and its one `sleep`.
+  auto r = run_script("sleep 30 & echo child=$!; for p in /proc/[0-9]*; do echo ${p#/proc/}; done; kill $!");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = lines_of(r.out);
+  ASSERT_FALSE(lines.empty());
+  ASSERT_EQ(lines[0].rfind("child=", 0), 0u) << r.out;
+  std::set<std::string> listed(lines.begin() + 1, lines.end());
+  EXPECT_EQ(listed, (std::set<std::string>{"1", lines[0].substr(6)})) << r.out;
+}
+
+TEST_F(OciPidNamespace, ROOT_HostProcessesAreNotVisible) {
+  MINIRUN_REQUIRE_ROOT();
+  // This test's process is on the host and surely has a larger pid than anything
+  // in a two-process container.
+  std::string host_pid = std::to_string(::getpid());
+  std::string look = "if test -e /proc/" + host_pid + "; then echo visible; else echo hidden; fi";
+
+  auto inside = run_script(look);
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_EQ(inside.out, "hidden\n");
+
+  // Control: with the host's pid namespace, the same look finds the test's process.
+  auto shared = run_script(look, [](nlohmann::json& c) { remove_namespace(c, "pid"); });
+  ASSERT_EQ(shared.exit_code, 0) << shared.err;
+  EXPECT_EQ(shared.out, "visible\n");
+}
+
+/// A file in the host's /tmp, outside every bundle, removed at the end of the test.
+class HostMarker {
+ public:
+  HostMarker() : path_("/tmp/minirun-marker-" + std::to_string(::getpid())) {
+    std::ofstream(path_) << "host secret\n";
+  }
+  ~HostMarker() { ::unlink(path_.c_str()); }
+  const std::string& path() const { return path_; }
+  std::string name() const { return path_.substr(5); }
+
+ private:
+  std::string path_;
+};
+
+/// A script that tries every way back to the host's /tmp from `base` and prints what it read.
+std::string look_for_marker(const std::string& name, const std::string& base) {
+  std::string script = "cd /; ";
+  for (const char* via : {"", "/..", "/../..", "/proc/1/root", "/proc/self/root/..", "/proc/1/cwd/.."}) {
+    script += "cat " + base + via + "/tmp/" + name + " 2>/dev/null; ";
+  }
+  // A relative climb from the working directory, past the root.
+  script += "cd /tmp && cat ../../../../tmp/" + name + " 2>/dev/null; ";
+  script += "ls /tmp/minirun-marker-* " + base + "/tmp/minirun-marker-* 2>/dev/null; true";
+  return script;
+}
+
+TEST_F(OciPivotRoot, ROOT_OldRootIsUnreachable) {
+  MINIRUN_REQUIRE_ROOT();
+  HostMarker marker;
+  ASSERT_TRUE(exists(marker.path()));
+
+  auto inside = run_script(look_for_marker(marker.name(), ""));
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_EQ(inside.out, "") << "the host's /tmp is reachable from the container";
+
+  // Control: the host's /tmp bind-mounted at /host, on purpose: the same lookups find it.
+  auto exposed = run_script(look_for_marker(marker.name(), "/host"), [](nlohmann::json& c) {
+    c["mounts"].push_back({{"destination", "/host/tmp"}, {"type", "bind"}, {"source", "/tmp"},
+                           {"options", {"bind", "ro"}}});
+    c["root"]["readonly"] = false;  // /host/tmp is created in the rootfs
+  });
+  ASSERT_EQ(exposed.exit_code, 0) << exposed.err;
+  EXPECT_NE(exposed.out.find("host secret"), std::string::npos) << exposed.out;
+}
+
+TEST_F(OciPivotRoot, ROOT_BundlePathIsNotVisibleInside) {
+  MINIRUN_REQUIRE_ROOT();
+  // The rootfs lives at <scratch>/bundle-0/rootfs on the host; inside it is `/`, and
+  // the host path means nothing.
+  auto r = run_script("if test -e " + scratch() + "; then echo visible; else echo hidden; fi");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "hidden\n");
+  EXPECT_TRUE(exists(scratch()));
+}
+
+TEST_F(OciPivotRoot, ROOT_RootIsReadOnlyWhenConfigured) {
+  MINIRUN_REQUIRE_ROOT();
+  auto readonly = run_script("touch /written");  // spec default: root.readonly true
+  EXPECT_NE(readonly.exit_code, 0);
+  EXPECT_NE(readonly.err.find("Read-only file system"), std::string::npos) << readonly.err;
+
+  auto writable = run_script("touch /written", [](nlohmann::json& c) { c["root"]["readonly"] = false; });
+  EXPECT_EQ(writable.exit_code, 0) << writable.err;
+}
+
+TEST_F(OciUtsNamespace, ROOT_HostnameIsTheConfigHostname) {
+  MINIRUN_REQUIRE_ROOT();
+  char host[HOST_NAME_MAX + 1] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host), 0);
+  ASSERT_STRNE(host, "oci-e2e-name");
+
+  auto r = run_script("hostname", [](nlohmann::json& c) { c["hostname"] = "oci-e2e-name"; });
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "oci-e2e-name\n");
+}
+
+TEST_F(OciUtsNamespace, ROOT_HostnameChangeStaysInside) {
+  MINIRUN_REQUIRE_ROOT();
+  char before[HOST_NAME_MAX + 1] = {};
+  ASSERT_EQ(::gethostname(before, sizeof before), 0);
+
+  auto r = run_script("hostname changed-inside && hostname",
+                      [](nlohmann::json& c) { add_capability(c, "CAP_SYS_ADMIN"); });
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "changed-inside\n") << "the change did not happen inside";
+
+  char after[HOST_NAME_MAX + 1] = {};
+  ASSERT_EQ(::gethostname(after, sizeof after), 0);
+  EXPECT_STREQ(after, before) << "the container renamed the host";
+  if (std::string(after) != before) (void)::sethostname(before, std::strlen(before));  // undo the damage
+}
+
+}  // namespace
+}  // namespace minirun::testing
