@@ -14,12 +14,14 @@
 
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
+#include "minirun/runtime/dmz.hpp"
 #include "minirun/runtime/container.hpp"
 #include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/hooks.hpp"
 #include "minirun/runtime/namespaces.hpp"
 #include "minirun/runtime/rootfs.hpp"
 #include "minirun/runtime/seccomp.hpp"
+#include "minirun/runtime/seccomp_cache.hpp"
 #include "minirun/runtime/setup_steps.hpp"
 #include "minirun/runtime/sync_socket.hpp"
 #include "minirun/sys/file.hpp"
@@ -102,10 +104,13 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   std::optional<SeccompFilter> seccomp;
   if (spec->linux.seccomp) {
     explain.begin();
-    auto filter = SeccompFilter::compile(*spec->linux.seccomp);
+    bool hit = false;
+    auto filter = cached_seccomp_filter(*spec->linux.seccomp, options_.root + "/.cache/seccomp", hit);
     if (!filter) return std::move(filter.error());
     seccomp = std::move(*filter);
-    explain.end(Step::compile_seccomp, (std::to_string(seccomp->rule_count()) + " rules").c_str());
+    explain.end(Step::compile_seccomp, (std::to_string(seccomp->program().size()) + " BPF instructions, " +
+                                        (hit ? "from the cache" : "compiled and cached"))
+                                           .c_str());
   }
 
   std::string fifo = store_.fifo(options.id);
@@ -132,6 +137,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
     return Error("process.terminal is true but no --console-socket was given (set terminal to false, or pass a socket)");
   }
 
+  auto dmz = make_sealed_dmz();
+  if (!dmz) return std::move(dmz.error());
+
   InitContext ctx;
   ctx.spec = &*spec;
   ctx.sync_fd = sync->second.get();
@@ -142,6 +150,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   ctx.new_user_namespace = spec->linux.find_namespace(NamespaceType::user) &&
                            spec->linux.find_namespace(NamespaceType::user)->path.empty();
   ctx.console_socket = console.get();
+  ctx.dmz_fd = dmz->get();
   ctx.explain = options_.explain;
 
   // A pid namespace given by path is entered by the parent for its next child only.

@@ -18,16 +18,19 @@
  */
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
+#include "minirun/runtime/dmz.hpp"
 #include "minirun/runtime/container.hpp"
 #include "minirun/runtime/foreground.hpp"
 #include "minirun/runtime/rlimits.hpp"
 #include "minirun/runtime/seccomp.hpp"
+#include "minirun/runtime/seccomp_cache.hpp"
 #include "minirun/runtime/setup_steps.hpp"
 #include "minirun/runtime/sync_socket.hpp"
 #include "minirun/sys/file.hpp"
@@ -45,9 +48,13 @@ struct ExecChild {
   int console_fd;
   const Process* process;
   const SeccompFilter* seccomp;
+  int dmz_fd;
 };
 
 [[noreturn]] void exec_child(const ExecChild& c) {
+  // Not dumpable while we are still the host's runtime binary inside the container's
+  // pid namespace: its processes must not open /proc/<our pid>/exe (CVE-2019-5736).
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -62,7 +69,7 @@ struct ExecChild {
       error = std::move(rl.error()).context("process.rlimits");
     } else {
       ::setsid();
-      error = finish_and_exec(*c.process, c.seccomp, quiet, nullptr, nullptr);
+      error = finish_and_exec(*c.process, c.seccomp, quiet, nullptr, nullptr, c.dmz_fd);
     }
   }
   (void)send_sync(c.sync_fd, SyncMessage::error, error.what());
@@ -83,7 +90,8 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
   if (!spec) return std::move(spec.error()).context("exec `" + id + "`");
   std::optional<SeccompFilter> seccomp;
   if (spec->linux.seccomp) {
-    auto f = SeccompFilter::compile(*spec->linux.seccomp);
+    bool hit = false;
+    auto f = cached_seccomp_filter(*spec->linux.seccomp, options_.root + "/.cache/seccomp", hit);
     if (!f) return std::move(f.error());
     seccomp = std::move(*f);
   }
@@ -107,6 +115,8 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
     cgroup = std::move(*cg);
   }
 
+  auto dmz = make_sealed_dmz();
+  if (!dmz) return std::move(dmz.error());
   auto sync = make_sync_socket();
   if (!sync) return std::move(sync.error());
   UniqueFd console_ours, console_theirs;
@@ -140,7 +150,7 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
   if (child->pid() == 0) {
     sync->first.reset();
     exec_child({pidfd->get(), join_flags, sync->second.get(), console_theirs.get(), &process,
-                seccomp ? &*seccomp : nullptr});
+                seccomp ? &*seccomp : nullptr, dmz->get()});
   }
   sync->second.reset();
   console_theirs.reset();

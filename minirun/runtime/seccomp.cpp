@@ -25,12 +25,19 @@
  */
 #include "minirun/runtime/seccomp.hpp"
 
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <array>
 #include <cctype>
 #include <cerrno>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "minirun/sys/unique_fd.hpp"
 
 namespace minirun::runtime {
 namespace {
@@ -116,19 +123,30 @@ Result<void> add_architectures(scmp_filter_ctx ctx, const Seccomp& config) {
 }
 
 /// `linux.seccomp.flags`: the seccomp(2) SECCOMP_FILTER_FLAG_* as libseccomp attributes.
-Result<void> apply_flags(scmp_filter_ctx ctx, const Seccomp& config) {
+/// Sets the attributes for `linux.seccomp.flags`; returns the same flags as seccomp(2)
+/// takes them, for loading an exported program without libseccomp.
+Result<unsigned> apply_flags(scmp_filter_ctx ctx, const Seccomp& config) {
+  unsigned syscall_flags = 0;
   for (size_t i = 0; i < config.flags.size(); ++i) {
     const std::string& flag = config.flags[i];
     std::string field = "linux.seccomp.flags[" + std::to_string(i) + "]";
     scmp_filter_attr attr;
-    if (flag == "SECCOMP_FILTER_FLAG_LOG") attr = SCMP_FLTATR_CTL_LOG;               // log all but ALLOW
-    else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") attr = SCMP_FLTATR_CTL_SSB;   // keep SSB mitigation off
-    else if (flag == "SECCOMP_FILTER_FLAG_TSYNC") attr = SCMP_FLTATR_CTL_TSYNC;      // all threads at once
-    else return Error(field + ": unknown flag \"" + flag + "\"");
+    if (flag == "SECCOMP_FILTER_FLAG_LOG") {
+      attr = SCMP_FLTATR_CTL_LOG;  // log all but ALLOW
+      syscall_flags |= SECCOMP_FILTER_FLAG_LOG;
+    } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
+      attr = SCMP_FLTATR_CTL_SSB;  // keep SSB mitigation off
+      syscall_flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    } else if (flag == "SECCOMP_FILTER_FLAG_TSYNC") {
+      attr = SCMP_FLTATR_CTL_TSYNC;  // all threads at once
+      syscall_flags |= SECCOMP_FILTER_FLAG_TSYNC;
+    } else {
+      return Error(field + ": unknown flag \"" + flag + "\"");
+    }
     int rc = seccomp_attr_set(ctx, attr, 1);
     if (rc < 0) return Error::from_errno("seccomp_attr_set", flag, -rc).context(field);
   }
-  return sys::ok();
+  return syscall_flags;
 }
 
 /// The argument comparisons of one rule, checked.
@@ -159,13 +177,18 @@ bool has_repeated_index(const std::vector<scmp_arg_cmp>& conditions) {
 }  // namespace
 
 SeccompFilter::SeccompFilter(SeccompFilter&& other) noexcept
-    : ctx_(std::exchange(other.ctx_, nullptr)), rules_(std::exchange(other.rules_, 0)) {}
+    : ctx_(std::exchange(other.ctx_, nullptr)),
+      rules_(std::exchange(other.rules_, 0)),
+      program_(std::move(other.program_)),
+      load_flags_(other.load_flags_) {}
 
 SeccompFilter& SeccompFilter::operator=(SeccompFilter&& other) noexcept {
   if (this != &other) {
     if (ctx_ != nullptr) seccomp_release(ctx_);
     ctx_ = std::exchange(other.ctx_, nullptr);
     rules_ = std::exchange(other.rules_, 0);
+    program_ = std::move(other.program_);
+    load_flags_ = other.load_flags_;
   }
   return *this;
 }
@@ -194,7 +217,9 @@ Result<SeccompFilter> SeccompFilter::compile(const Seccomp& config) {
   // No extra context on errors: the field path already says where, and the caller
   // says what it was doing ("create `web`: ...").
   if (auto r = add_architectures(filter.ctx_, config); !r) return std::move(r.error());
-  if (auto r = apply_flags(filter.ctx_, config); !r) return std::move(r.error());
+  auto flags = apply_flags(filter.ctx_, config);
+  if (!flags) return std::move(flags.error());
+  filter.load_flags_ = *flags;
 
   for (size_t i = 0; i < config.syscalls.size(); ++i) {
     const SeccompSyscall& rule = config.syscalls[i];
@@ -226,7 +251,43 @@ Result<SeccompFilter> SeccompFilter::compile(const Seccomp& config) {
   return filter;
 }
 
+SeccompFilter SeccompFilter::from_program(std::vector<sock_filter> program, unsigned flags, size_t rules) {
+  SeccompFilter filter;
+  filter.program_ = std::move(program);
+  filter.load_flags_ = flags;
+  filter.rules_ = rules;
+  return filter;
+}
+
+Result<void> SeccompFilter::export_program() {
+  if (ctx_ == nullptr) return Error("seccomp_export_bpf: no filter was compiled");
+  // libseccomp 2.5 can only export to a file descriptor: use an anonymous memory file.
+  sys::UniqueFd fd(::memfd_create("seccomp-bpf", MFD_CLOEXEC));
+  if (!fd) return Error::from_errno("memfd_create");
+  int rc = seccomp_export_bpf(ctx_, fd.get());
+  if (rc < 0) return Error::from_errno("seccomp_export_bpf", "", -rc);
+  off_t size = ::lseek(fd.get(), 0, SEEK_END);
+  if (size <= 0 || size % static_cast<off_t>(sizeof(sock_filter)) != 0) {
+    return Error("seccomp_export_bpf: unexpected program size " + std::to_string(size));
+  }
+  std::vector<sock_filter> program(static_cast<size_t>(size) / sizeof(sock_filter));
+  if (::pread(fd.get(), program.data(), static_cast<size_t>(size), 0) != size) {
+    return Error::from_errno("read", "exported seccomp program");
+  }
+  program_ = std::move(program);
+  return sys::ok();
+}
+
 Result<void> SeccompFilter::load() const {
+  if (!program_.empty()) {
+    struct sock_fprog prog {};
+    prog.len = static_cast<unsigned short>(program_.size());
+    prog.filter = const_cast<sock_filter*>(program_.data());
+    if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, load_flags_, &prog) < 0) {
+      return Error::from_errno("seccomp(SECCOMP_SET_MODE_FILTER)");
+    }
+    return sys::ok();
+  }
   if (ctx_ == nullptr) return Error("seccomp_load: no filter was compiled");
   int rc = seccomp_load(ctx_);
   if (rc < 0) return Error::from_errno("seccomp_load", "", -rc);

@@ -22,7 +22,10 @@
  */
 #pragma once
 
+#include <linux/filter.h>
 #include <seccomp.h>
+
+#include <vector>
 
 #include "minirun/runtime/spec.hpp"
 #include "minirun/sys/error.hpp"
@@ -44,17 +47,33 @@ class SeccompFilter {
   /// this libseccomp/arch does not know are skipped (as runc does), not errors.
   static Result<SeccompFilter> compile(const Seccomp& config);
 
-  /// Loads the filter into the calling thread (seccomp_load). Without
-  /// no_new_privileges this needs CAP_SYS_ADMIN, so the caller orders it accordingly.
+  /// A filter from a BPF program made earlier by export_program() (the cache's path:
+  /// no libseccomp work at all). `flags` are SECCOMP_FILTER_FLAG_* for seccomp(2).
+  static SeccompFilter from_program(std::vector<sock_filter> program, unsigned flags, size_t rules);
+
+  /// Generates the BPF program now (libseccomp does this inside seccomp_load(), and it
+  /// is the slow part: milliseconds for Docker's profile). Done in the parent before
+  /// clone, the container's init then only hands the program to the kernel.
+  Result<void> export_program();
+
+  /// Loads the filter into the calling thread: seccomp(2) with the exported program, or
+  /// seccomp_load(3) if none was exported. Without no_new_privileges this needs
+  /// CAP_SYS_ADMIN, so the caller orders it accordingly.
   Result<void> load() const;
 
   /// Number of rules added (for `--explain`).
   size_t rule_count() const { return rules_; }
-  bool empty() const { return ctx_ == nullptr; }
+  bool empty() const { return ctx_ == nullptr && program_.empty(); }
+  /// The exported program (empty before export_program()).
+  const std::vector<sock_filter>& program() const { return program_; }
+  /// SECCOMP_FILTER_FLAG_* for seccomp(2), from `linux.seccomp.flags`.
+  unsigned load_flags() const { return load_flags_; }
 
  private:
   scmp_filter_ctx ctx_ = nullptr;
   size_t rules_ = 0;
+  std::vector<sock_filter> program_;
+  unsigned load_flags_ = 0;
 };
 
 }  // namespace minirun::runtime

@@ -15,6 +15,7 @@
 
 #include "minirun/runtime/capabilities.hpp"
 #include "minirun/runtime/console.hpp"
+#include "minirun/runtime/dmz.hpp"
 #include "minirun/runtime/hooks.hpp"
 #include "minirun/runtime/pivot_root.hpp"
 #include "minirun/runtime/rlimits.hpp"
@@ -102,7 +103,7 @@ static Result<void> switch_user(const User& user) {
 }
 
 Error finish_and_exec(const Process& process, const SeccompFilter* seccomp, Explainer& explain,
-                      BeforeExec before_exec, void* arg) {
+                      BeforeExec before_exec, void* arg, int dmz_fd) {
   bool seccomp_loaded = false;
 
   explain.begin();
@@ -150,13 +151,22 @@ Error finish_and_exec(const Process& process, const SeccompFilter* seccomp, Expl
     explain.end(Step::seccomp, seccomp->rule_count() ? nullptr : "empty");
   }
 
+  explain.begin();
+  explain.end(Step::execve, process.args[0].c_str());
+  // Through the sealed minirun-dmz, so that /proc/self/exe never names the host's
+  // runtime binary while the container's program is being exec'd (CVE-2019-5736).
+  exec_through_dmz(dmz_fd, *program, process.args, process.env);
+  if (errno != EPERM && errno != ENOSYS) return Error::from_errno("execveat", "minirun-dmz");
+  // A seccomp profile that forbids execveat(2) leaves only the direct way. Say so: the
+  // protection above is then off for this container.
+  std::string warning = "minirun-oci: warning: execveat is not allowed by the seccomp profile; "
+                        "exec'ing without the minirun-dmz protection\n";
+  (void)!::write(STDERR_FILENO, warning.data(), warning.size());
   std::vector<char*> argv, envp;
   for (const auto& a : process.args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   for (const auto& e : process.env) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
-  explain.begin();
-  explain.end(Step::execve, process.args[0].c_str());
   ::execve(program->c_str(), argv.data(), envp.data());
   return Error::from_errno("execve", *program);
 }
@@ -201,6 +211,9 @@ Result<void> wait_for_start(void* arg, Explainer& explain) {
 Error setup_container(const InitContext& ctx, Explainer& explain) {
   const Spec& spec = *ctx.spec;
 
+  // Not dumpable: no process in the container may open /proc/<our pid>/exe (the host's
+  // runtime binary) or our fds while we set up. Reset by the final execve.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // `run` blocks signals in the parent to forward them; the mask is inherited across
   // clone and execve, so the container must start with none blocked.
   sigset_t none;
@@ -332,7 +345,7 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   }
 
   StartHandshake hs{&ctx, ctx.exec_fifo_fd, state_json};
-  return finish_and_exec(spec.process, ctx.seccomp, explain, wait_for_start, &hs);
+  return finish_and_exec(spec.process, ctx.seccomp, explain, wait_for_start, &hs, ctx.dmz_fd);
 }
 
 }  // namespace

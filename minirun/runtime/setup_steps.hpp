@@ -42,6 +42,7 @@ struct InitContext {
   bool new_user_namespace = false;
   bool new_mount_namespace = false;
   int console_socket = -1;              ///< where to send the pty master (terminal: true)
+  int dmz_fd = -1;                      ///< sealed minirun-dmz, exec'd last (dmz.hpp)
   bool explain = false;
 };
 
@@ -52,9 +53,10 @@ struct InitContext {
 /// The part shared with `exec`: switch user, set capabilities and no_new_privs, call
 /// `before_exec` (the `start` handshake for init, nothing for exec), load seccomp, execve.
 /// Returns only on error.
+/// The final execve goes through the sealed minirun-dmz in `dmz_fd` (see dmz.hpp).
 using BeforeExec = sys::Result<void> (*)(void* arg, Explainer& explain);
 sys::Error finish_and_exec(const Process& process, const SeccompFilter* seccomp, Explainer& explain,
-                           BeforeExec before_exec, void* arg);
+                           BeforeExec before_exec, void* arg, int dmz_fd);
 
 /// Looks `name` up in the PATH of `env` the way execvp(3) would (a name with a slash
 /// is used as is); the error says which PATH was searched.

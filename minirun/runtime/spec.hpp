@@ -166,6 +166,9 @@ struct Seccomp {
   std::vector<std::string> architectures;     ///< "SCMP_ARCH_X86", ...
   std::vector<std::string> flags;             ///< "SECCOMP_FILTER_FLAG_LOG", ...
   std::vector<SeccompSyscall> syscalls;
+  /// The `linux.seccomp` object as parsed, dumped canonically (sorted keys): the key of
+  /// the compiled-filter cache (seccomp_cache.hpp). Empty for filters built in code.
+  std::string canonical;
 };
 
 /// One OCI hook: a program the runtime runs at a lifecycle point, given the state on stdin.

@@ -120,6 +120,7 @@ Result<Seccomp> parse_seccomp(const json& value, const std::string& where) {
       out.syscalls.push_back(std::move(*rule));
     }
   }
+  out.canonical = value.dump();
   return out;
 }
 

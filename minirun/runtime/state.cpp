@@ -93,7 +93,8 @@ std::vector<std::string> StateStore::ids() const {
   if (!d) return out;
   while (auto* e = ::readdir(d)) {
     std::string name = e->d_name;
-    if (name != "." && name != ".." && validate_container_id(name)) out.push_back(name);
+    // Names starting with a dot are the runtime's own (.cache), never containers.
+    if (name[0] != '.' && validate_container_id(name)) out.push_back(name);
   }
   ::closedir(d);
   std::sort(out.begin(), out.end());
@@ -103,7 +104,7 @@ std::vector<std::string> StateStore::ids() const {
 Result<void> validate_container_id(const std::string& id) {
   if (id.empty()) return Error("container id must not be empty");
   if (id.size() > 1024) return Error("container id is longer than 1024 characters");
-  if (id == "." || id == "..") return Error("invalid container id `" + id + "`");
+  if (id[0] == '.') return Error("invalid container id `" + id + "`: it must not start with a dot");
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
               c == '.' || c == '+';

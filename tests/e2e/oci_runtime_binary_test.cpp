@@ -76,13 +76,15 @@ while [ $i -lt 100 ] && [ -z "$target" ]; do
   i=$((i+1)); sleep 0.05
 done
 log "runtime-inside=$target"
-exec 3< /proc/$target/exe && log opened
-echo '{}' > /tmp/fifo
-i=0
-while [ $i -lt 100 ]; do
-  if echo PWNED 2>/dev/null >> /proc/self/fd/3; then log wrote; break; fi
-  i=$((i+1)); sleep 0.05
-done
+if [ -n "$target" ]; then
+  exec 3< /proc/$target/exe && log opened
+  echo '{}' > /tmp/fifo
+  i=0
+  while [ $i -lt 100 ]; do
+    if echo PWNED 2>/dev/null >> /proc/self/fd/3; then log wrote; break; fi
+    i=$((i+1)); sleep 0.05
+  done
+fi
 log done
 exec sleep 30
 )SH";
@@ -119,8 +121,14 @@ TEST_F(OciRuntimeBinary, ROOT_ContainerCannotOverwriteRuntimeThroughProcExe) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   std::string log = read_text(log_path);
-  // The attack ran: the runtime's image appeared inside the container.
-  EXPECT_EQ(log.find("runtime-inside=\n"), std::string::npos) << "attack did not run: " << log << exec.err;
+  // Either the runtime's image never appeared inside the container, because the
+  // interpreter `/proc/self/exe` resolved to the sealed minirun-dmz (which then reports
+  // that it cannot exec `--root`), or it appeared and every write below failed.
+  bool runtime_appeared = log.find("runtime-inside=\n") == std::string::npos;
+  if (!runtime_appeared) {
+    EXPECT_NE(exec.err.find("minirun-dmz"), std::string::npos)
+        << "the attack never saw the runtime, but not because of minirun-dmz: " << log << exec.err;
+  }
   EXPECT_NE(log.find("done"), std::string::npos) << log;
 
   EXPECT_EQ(log.find("wrote"), std::string::npos) << "the container wrote to the runtime binary: " << log;
