@@ -228,7 +228,8 @@ int main(int argc, char** argv) {
         out.push_back({{"ociVersion", r.state.oci_version}, {"id", r.state.id},
                        {"pid", r.status == minirun::runtime::Status::stopped ? 0 : r.state.pid},
                        {"status", minirun::runtime::status_name(r.status)}, {"bundle", r.state.bundle},
-                       {"rootfs", r.state.rootfs}, {"created", r.state.created}, {"owner", r.state.owner}});
+                       {"rootfs", r.state.rootfs}, {"created", r.state.created},
+                       {"owner", minirun::runtime::user_name(r.state.owner_uid)}});
       }
       std::cout << out.dump() << "\n";
       return 0;
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
     for (const auto& r : rows) {
       bool stopped = r.status == minirun::runtime::Status::stopped;
       table.push_back({r.state.id, std::to_string(stopped ? 0 : r.state.pid), minirun::runtime::status_name(r.status),
-                       r.state.bundle, r.state.created, r.state.owner});
+                       r.state.bundle, r.state.created, minirun::runtime::user_name(r.state.owner_uid)});
     }
     std::vector<size_t> widths(6, 0);
     for (const auto& row : table)

@@ -51,7 +51,7 @@ Result<nlohmann::json> Runtime::state_json(const std::string& id) const {
                       {"bundle", state->bundle},
                       {"rootfs", state->rootfs},
                       {"created", state->created},
-                      {"owner", state->owner}};
+                      {"owner", user_name(state->owner_uid)}};
   if (!state->annotations.empty()) j["annotations"] = state->annotations;
   // Not in the OCI state, but what a learner asks after a `137`: was it the OOM killer?
   if (!state->cgroup_paths.empty()) {

@@ -67,11 +67,6 @@ CgroupBinds cgroup_binds(const CgroupLayout& layout, const std::vector<std::stri
   return binds;
 }
 
-std::string current_user() {
-  struct passwd* pw = ::getpwuid(::geteuid());
-  return pw ? pw->pw_name : std::to_string(::geteuid());
-}
-
 }  // namespace
 
 Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
@@ -206,7 +201,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   if (!start_time) return std::move(start_time.error());
   state.start_time = *start_time;
   state.created = rfc3339_now();
-  state.owner = current_user();
+  // The owner's *name* is looked up only when shown (`list`): getpwuid(3) reads
+  // nsswitch.conf and /etc/passwd, a cost every start would pay for nothing.
+  state.owner_uid = ::geteuid();
   state.cgroup_paths = (*cgroup)->paths();
   state.annotations = spec->annotations;
   state.has_poststart_hooks = !spec->hooks.poststart.empty();

@@ -8,6 +8,7 @@
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
 #include "minirun/runtime/container.hpp"
+#include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/foreground.hpp"
 
 namespace minirun::runtime {
@@ -51,7 +52,10 @@ Result<int> Runtime::run(const CreateOptions& options, bool detach) {
   }
   auto exit = wait_in_foreground(created->init, *signals, master.get());
   // The init is reaped; what is left is what `delete` would do, without re-reading it.
+  Explainer explain(options_.explain, STDERR_FILENO);
+  explain.begin();
   MINIRUN_TRY(tear_down(created->state, created->cgroup.get(), created->hooks.poststop), "run");
+  explain.end(Step::tear_down);
   if (!exit) return std::move(exit.error());
   return exit->code;
 }

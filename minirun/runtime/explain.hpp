@@ -52,6 +52,7 @@ enum class Step : int {
   start_container_hooks,
   seccomp,
   execve,
+  tear_down,
   count_
 };
 

@@ -60,6 +60,7 @@ static const StepInfo kSteps[] = {
     {"start_container_hooks", "runtime-spec config.md#posix-platform-hooks", "startContainer hooks, just before the program"},
     {"seccomp", "seccomp(2)", "the syscall filter, last: after it mount(2) and friends may be denied"},
     {"execve", "execve(2)", "become the container's program"},
+    {"tear_down", "rmdir(2)", "after exit: kill leftovers, remove the cgroup and the state; nothing stays behind"},
 };
 static_assert(sizeof kSteps / sizeof kSteps[0] == static_cast<size_t>(Step::count_), "one entry per step");
 

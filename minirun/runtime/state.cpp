@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "minirun/sys/file.hpp"
@@ -30,7 +31,7 @@ const char* status_name(Status s) {
 nlohmann::json ContainerState::to_json() const {
   return {{"ociVersion", oci_version}, {"id", id},          {"bundle", bundle},
           {"rootfs", rootfs},          {"pid", pid},        {"startTime", start_time},
-          {"created", created},        {"owner", owner},    {"cgroupPaths", cgroup_paths},
+          {"created", created},        {"ownerUid", owner_uid},    {"cgroupPaths", cgroup_paths},
           {"annotations", annotations}, {"poststartHooks", has_poststart_hooks},
           {"poststopHooks", has_poststop_hooks}};
 }
@@ -45,7 +46,7 @@ Result<ContainerState> ContainerState::from_json(const nlohmann::json& j) {
     s.pid = j.at("pid").get<pid_t>();
     s.start_time = j.at("startTime").get<unsigned long long>();
     s.created = j.value("created", "");
-    s.owner = j.value("owner", "");
+    s.owner_uid = j.value("ownerUid", 0u);
     s.cgroup_paths = j.value("cgroupPaths", std::vector<std::string>{});
     s.annotations = j.value("annotations", std::map<std::string, std::string>{});
     s.has_poststart_hooks = j.value("poststartHooks", false);
@@ -126,14 +127,27 @@ bool init_alive(const ContainerState& state) {
 }
 
 std::string rfc3339_now() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm {};
-  gmtime_r(&ts.tv_sec, &tm);
+  // Calendar arithmetic with <chrono> rather than gmtime_r(3): glibc's gmtime reads
+  // /etc/localtime first (tzset), which a UTC timestamp does not need.
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto days = floor<std::chrono::days>(now);
+  year_month_day date{days};
+  hh_mm_ss time{duration_cast<nanoseconds>(now - days)};
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-  return buf;
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
+                static_cast<long long>(time.seconds().count()));
+  std::string out = buf;
+  std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(time.subseconds().count()));
+  out.insert(out.size() - 1, std::string(".") + buf);
+  return out;
+}
+
+std::string user_name(uid_t uid) {
+  struct passwd* pw = ::getpwuid(uid);
+  return pw ? pw->pw_name : std::to_string(uid);
 }
 
 }  // namespace minirun::runtime

@@ -50,7 +50,7 @@ struct ContainerState {
   pid_t pid = 0;
   unsigned long long start_time = 0;  ///< of pid, from /proc/PID/stat
   std::string created;                ///< RFC 3339 time of `create`
-  std::string owner;                  ///< user name of the creator (runc's `list` shows it)
+  uid_t owner_uid = 0;                ///< uid of the creator (runc's `list` shows its name)
   std::vector<std::string> cgroup_paths;
   std::map<std::string, std::string> annotations;
   /// Whether the config has poststart / poststop hooks: only then do `start` and
@@ -92,5 +92,8 @@ bool init_alive(const ContainerState& state);
 
 /// The current time in RFC 3339 with nanoseconds, as runc writes `created`.
 std::string rfc3339_now();
+
+/// The user name of `uid` (getpwuid(3)), or the number when there is none.
+std::string user_name(uid_t uid);
 
 }  // namespace minirun::runtime
