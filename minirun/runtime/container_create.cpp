@@ -8,6 +8,7 @@
  * in reverse order, and the host is as it was.
  */
 #include <fcntl.h>
+#include <cstdio>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,6 +82,13 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   auto spec = load_spec(resolved);
   if (!spec) return std::move(spec.error());
   explain.end(Step::load_config, resolved);
+  if (options_.debug) {
+    // Fields the spec allows a runtime to ignore when the platform lacks them: say so.
+    for (const auto& field : spec->ignored) {
+      std::fprintf(stderr, "minirun-oci: debug: %s/config.json: %s is accepted but not acted on\n", resolved,
+                   field.c_str());
+    }
+  }
 
   // Everything below undoes itself on failure (see the file comment).
   MINIRUN_TRY(store_.reserve(options.id), "create");
