@@ -115,16 +115,19 @@ class CgroupV1 final : public Cgroup {
     for (const auto& write : *plan)
       if (dir_of(write.controller) == nullptr)
         return Error(write.field + ": the `" + write.controller + "` cgroup controller is not mounted on this host");
-    if (resources.cpuset_cpus.empty() && resources.cpuset_mems.empty()) {
-      // Making a v1 cpuset directory is slow (the kernel rebuilds its scheduling
-      // domains: ~10 ms here, more than all the rest of a container start), and a
-      // container that asks for no cpuset would get its parent's CPUs anyway. So the
-      // cpuset hierarchy is joined only when the config asks for CPUs or memory nodes.
-      std::erase_if(hierarchies_, [](const Hierarchy& h) {
-        return std::all_of(h.place.controllers.begin(), h.place.controllers.end(),
-                           [](const std::string& c) { return c == "cpuset"; });
+    // Each hierarchy joined costs a mkdir, a cgroup.procs write and an rmdir per
+    // container. memory, pids, devices (security), freezer (pause) and cpuacct (usage)
+    // are always joined; cpu only for CPU limits, and cpuset only when the config asks
+    // for CPUs or memory nodes: making a v1 cpuset directory is slow (the kernel
+    // rebuilds its scheduling domains: ~10 ms here, more than all the rest of a
+    // container start), and without one the container simply keeps its parent's CPUs.
+    bool want_cpu = resources.cpu_shares || resources.cpu_quota || resources.cpu_period;
+    bool want_cpuset = !resources.cpuset_cpus.empty() || !resources.cpuset_mems.empty();
+    std::erase_if(hierarchies_, [&](const Hierarchy& h) {
+      return std::none_of(h.place.controllers.begin(), h.place.controllers.end(), [&](const std::string& c) {
+        return (c == "cpu" && want_cpu) || (c == "cpuset" && want_cpuset) || (c != "cpu" && c != "cpuset");
       });
-    }
+    });
     for (auto& h : hierarchies_) {
       auto made = make_dirs(h);
       if (!made) return undo(std::move(made.error()));
