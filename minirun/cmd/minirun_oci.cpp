@@ -22,6 +22,7 @@
 #include <iostream>
 
 #include "minirun/runtime/container.hpp"
+#include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/spec.hpp"
 #include "minirun/sys/file.hpp"
 
@@ -110,6 +111,7 @@ std::string command_line(pid_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  (void)minirun::runtime::Explainer::origin();  // "at" in --explain counts from here
   CLI::App app{"minirun-oci: a small OCI runtime that speaks runc's command line.\n"
                "Runs an OCI bundle (config.json + rootfs) in namespaces, cgroups, seccomp and\n"
                "capabilities. Add --explain to see every setup step as it runs."};

@@ -81,8 +81,13 @@ Result<void> Runtime::start(const std::string& id) {
   return release_init(*state, poststart);
 }
 
-Result<void> Runtime::start(const CreatedContainer& created) {
-  return release_init(created.state, created.hooks.poststart);
+Result<void> Runtime::start(CreatedContainer& created) {
+  if (!created.start_pipe) return release_init(created.state, created.hooks.poststart);
+  if (::write(created.start_pipe.get(), "0", 1) != 1) {
+    return Error::from_errno("write", "start pipe").context("start `" + created.state.id + "`");
+  }
+  created.start_pipe.reset();
+  return run_poststart_hooks(created.state, created.hooks.poststart);
 }
 
 Result<void> Runtime::release_init(const ContainerState& state, const std::vector<Hook>& poststart) {
@@ -93,6 +98,10 @@ Result<void> Runtime::release_init(const ContainerState& state, const std::vecto
   if (!fd) return Error::from_errno("open", fifo).context("start `" + state.id + "`");
   if (::write(fd.get(), "0", 1) != 1) return Error::from_errno("write", fifo).context("start `" + state.id + "`");
   ::unlink(fifo.c_str());
+  return run_poststart_hooks(state, poststart);
+}
+
+Result<void> Runtime::run_poststart_hooks(const ContainerState& state, const std::vector<Hook>& poststart) {
   if (!poststart.empty()) {
     auto j = state_json(state.id);
     // A failing poststart hook is a warning: the container is already running (OCI).

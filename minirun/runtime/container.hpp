@@ -39,6 +39,7 @@
 #include "minirun/runtime/spec.hpp"
 #include "minirun/runtime/state.hpp"
 #include "minirun/sys/process.hpp"
+#include "minirun/sys/unique_fd.hpp"
 
 namespace minirun::runtime {
 
@@ -56,6 +57,9 @@ struct CreateOptions {
   std::string pid_file;
   std::string console_socket;
   int console_fd = -1;  ///< an already connected console socket (foreground `run` with a tty)
+  /// `run` only: the init waits on a pipe held by this process instead of the exec
+  /// fifo in the state directory, since no other command will ever start it.
+  bool start_through_pipe = false;
 };
 
 class Cgroup;
@@ -68,6 +72,7 @@ struct CreatedContainer {
   std::shared_ptr<Cgroup> cgroup;  ///< released: it is not removed when this goes away
   Hooks hooks;                     ///< poststart and poststop are run later
   ContainerState state;
+  sys::UniqueFd start_pipe;        ///< write end, with CreateOptions::start_through_pipe
 };
 
 /// Options of `exec`.
@@ -94,7 +99,7 @@ class Runtime {
   /// `start`: lets a created container run its program.
   Result<void> start(const std::string& id);
   /// `start` for a container created by this process (no state to read back).
-  Result<void> start(const CreatedContainer& created);
+  Result<void> start(CreatedContainer& created);
   /// `run`: create + start; in the foreground, waits, forwards signals, deletes the
   /// container, and returns its exit code (128+N for signal N). Detached: returns 0.
   Result<int> run(const CreateOptions& options, bool detach);
@@ -124,6 +129,7 @@ class Runtime {
  private:
   /// Writes the byte the init waits for on the exec fifo, then runs poststart hooks.
   Result<void> release_init(const ContainerState& state, const std::vector<Hook>& poststart);
+  Result<void> run_poststart_hooks(const ContainerState& state, const std::vector<Hook>& poststart);
   /// The end of `delete`: kills what is left in the cgroup, removes it and the state,
   /// runs poststop hooks.
   Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop);

@@ -116,14 +116,24 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
                                            .c_str());
   }
 
-  std::string fifo = store_.fifo(options.id);
-  if (::mkfifo(fifo.c_str(), 0600) < 0) return Error::from_errno("mkfifo", fifo);
-  // Opened here, read-write (which never blocks on a fifo), and inherited by the child:
-  // the child may be a user the fifo's permissions would refuse (a user namespace).
-  // Its read() then blocks until `start` writes a byte. Once our copy is closed after
-  // clone, the child holds the only reader: if it dies, `start` gets ENXIO.
-  UniqueFd fifo_fd(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
-  if (!fifo_fd) return Error::from_errno("open", fifo);
+  // What the init blocks on until `start`. Normally the exec fifo in the state
+  // directory, opened here read-write (which never blocks on a fifo) and inherited by the
+  // child, because the child may be a user the fifo's permissions would refuse (a user
+  // namespace); its read() then waits until `start` writes a byte. Once our copy is
+  // closed after clone, the child holds the only reader: if it dies, `start` gets ENXIO.
+  // `run` starts the container itself, so a pipe does, with no file to make and remove.
+  UniqueFd start_fd, start_pipe;
+  if (options.start_through_pipe) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
+    start_fd.reset(fds[0]);
+    start_pipe.reset(fds[1]);
+  } else {
+    std::string fifo = store_.fifo(options.id);
+    if (::mkfifo(fifo.c_str(), 0600) < 0) return Error::from_errno("mkfifo", fifo);
+    start_fd.reset(::open(fifo.c_str(), O_RDWR | O_CLOEXEC));
+    if (!start_fd) return Error::from_errno("open", fifo);
+  }
 
   auto joins = open_namespaces_to_join(spec->linux);
   if (!joins) return std::move(joins.error());
@@ -146,7 +156,8 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   InitContext ctx;
   ctx.spec = &*spec;
   ctx.sync_fd = sync->second.get();
-  ctx.exec_fifo_fd = fifo_fd.get();
+  ctx.exec_fifo_fd = start_fd.get();
+  ctx.start_pipe_fd = start_pipe.get();
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
   ctx.cgroups = cgroup_binds(*layout, (*cgroup)->paths());
   ctx.joins = &*joins;
@@ -174,7 +185,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   }
   sync->second.reset();
   console.reset();
-  fifo_fd.reset();
+  start_fd.reset();
   explain.end(Step::clone, ("pid " + std::to_string(child->pid())).c_str());
 
   if ((*cgroup)->clone_into_fd() < 0) {
@@ -195,10 +206,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   }
   MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go, hook_state), "create");
 
-  auto reply = receive_sync(sync->first.get());
-  if (!reply) return std::move(reply.error()).context("create `" + options.id + "`");
-  if (reply->first == SyncMessage::error) return Error(reply->second).context("create `" + options.id + "`");
-
+  // While the child sets itself up, the parent writes the state file: the two run in
+  // parallel, and the file must exist by the time `create` returns anyway. (A `list`
+  // in this window shows the container as created a moment early.)
   ContainerState state;
   state.oci_version = spec->oci_version;
   state.id = options.id;
@@ -216,7 +226,12 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   state.annotations = spec->annotations;
   state.has_poststart_hooks = !spec->hooks.poststart.empty();
   state.has_poststop_hooks = !spec->hooks.poststop.empty();
-  MINIRUN_TRY(store_.save(state), "create");
+  MINIRUN_TRY(store_.save_new(state), "create");
+
+  auto reply = receive_sync(sync->first.get());
+  if (!reply) return std::move(reply.error()).context("create `" + options.id + "`");
+  if (reply->first == SyncMessage::error) return Error(reply->second).context("create `" + options.id + "`");
+
 
   if (!spec->hooks.prestart.empty() || !spec->hooks.create_runtime.empty()) {
     auto oci_state = state_json(options.id);
@@ -232,7 +247,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   (*cgroup)->release();
   state_dir.disarm();
   return CreatedContainer{std::move(*child), spec->process.terminal, std::move(*cgroup), std::move(spec->hooks),
-                          std::move(state)};
+                          std::move(state), std::move(start_pipe)};
 }
 
 }  // namespace minirun::runtime

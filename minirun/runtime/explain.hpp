@@ -6,7 +6,9 @@
  * to turn a bundle into an isolated process, in order, each with the man page to read,
  * one line on why it is there, and how many microseconds it took:
  *
- *     [explain] 11 pivot_root        pivot_root(2)          18 us  make the rootfs `/` and detach the old root ...
+ *     [explain] 14 pivot_root   pivot_root(2)   18 us  (at 3120 us)  make the rootfs `/` and detach ...
+ *
+ * "at" is the time since the runtime began, so the gaps between steps show too.
  *
  * The step table (names, man pages, reasons) is written once, in setup_steps.cpp, next
  * to the code that runs the steps; this class only times and prints. When --explain is
@@ -69,8 +71,13 @@ const StepInfo& step_info(Step step);
 /// Times steps and prints them to a file descriptor when enabled.
 class Explainer {
  public:
-  Explainer(bool enabled, int fd) : enabled_(enabled), fd_(fd) {}
+  Explainer(bool enabled, int fd) : enabled_(enabled), fd_(fd) {
+    if (enabled_) (void)origin();
+  }
   bool enabled() const { return enabled_; }
+
+  /// The moment the runtime started explaining (the "at" column counts from it).
+  static const struct timespec& origin();
 
   /// Marks the start of a step.
   void begin() {

@@ -56,7 +56,7 @@ static const StepInfo kSteps[] = {
     {"capabilities", "capabilities(7)", "effective, permitted, inheritable and ambient sets exactly as configured"},
     {"no_new_privileges", "prctl(2) PR_SET_NO_NEW_PRIVS", "setuid binaries can no longer gain privileges"},
     {"report_ready", "socketpair(2)", "tell the parent setup succeeded; `create` returns"},
-    {"wait_for_start", "fifo(7)", "block until `start` writes to the exec fifo"},
+    {"wait_for_start", "fifo(7)", "block until `start` writes to the exec fifo (a pipe for `run`)"},
     {"start_container_hooks", "runtime-spec config.md#posix-platform-hooks", "startContainer hooks, just before the program"},
     {"seccomp", "seccomp(2)", "the syscall filter, last: after it mount(2) and friends may be denied"},
     {"execve", "execve(2)", "become the container's program"},
@@ -194,6 +194,7 @@ Result<void> wait_for_start(void* arg, Explainer& explain) {
     ssize_t n = ::read(hs->fifo_fd, &byte, 1);
     if (n == 1) break;
     if (n < 0 && errno == EINTR) continue;
+    if (n == 0) _exit(0);  // the runtime went away without starting us: nothing to run
     return Error::from_errno("read", "exec fifo");
   }
   ::close(hs->fifo_fd);
@@ -220,6 +221,10 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // Only the parent may start us: without this, our own copy of the pipe's write end
+  // would keep read() from ever seeing end-of-file.
+  if (ctx.start_pipe_fd >= 0) ::close(ctx.start_pipe_fd);
 
   explain.begin();
   auto go = receive_sync(ctx.sync_fd);

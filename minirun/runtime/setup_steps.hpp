@@ -35,7 +35,8 @@ namespace minirun::runtime {
 struct InitContext {
   const Spec* spec = nullptr;
   int sync_fd = -1;                     ///< child's end of the sync socket
-  int exec_fifo_fd = -1;                ///< the fifo `start` writes to, opened read-write
+  int exec_fifo_fd = -1;                ///< what `start` writes to: the fifo (read-write) or a pipe
+  int start_pipe_fd = -1;               ///< the pipe's write end (parent's), closed in the child
   const SeccompFilter* seccomp = nullptr;  ///< compiled filter, or nullptr
   CgroupBinds cgroups;                  ///< own cgroup dirs for the /sys/fs/cgroup mount
   const std::vector<NamespaceToJoin>* joins = nullptr;

@@ -5,7 +5,7 @@
 #include "minirun/runtime/state.hpp"
 
 #include <dirent.h>
-#include <pwd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -68,6 +68,10 @@ Result<void> StateStore::reserve(const std::string& id) const {
 
 Result<void> StateStore::save(const ContainerState& state) const {
   return sys::write_file_atomic(dir(state.id) + "/state.json", state.to_json().dump(), 0600);
+}
+
+Result<void> StateStore::save_new(const ContainerState& state) const {
+  return sys::write_file(dir(state.id) + "/state.json", state.to_json().dump(), O_WRONLY | O_CREAT | O_EXCL, 0600);
 }
 
 Result<ContainerState> StateStore::load(const std::string& id) const {
@@ -146,8 +150,25 @@ std::string rfc3339_now() {
 }
 
 std::string user_name(uid_t uid) {
-  struct passwd* pw = ::getpwuid(uid);
-  return pw ? pw->pw_name : std::to_string(uid);
+  // /etc/passwd is read directly rather than through getpwuid(3): minirun-oci is a
+  // static binary, where NSS would have to dlopen() the C library's modules at run
+  // time. The owner column is a convenience; a name from LDAP is not worth that.
+  auto passwd = sys::read_file("/etc/passwd");
+  if (passwd) {
+    size_t start = 0;
+    while (start < passwd->size()) {
+      size_t end = passwd->find('\n', start);
+      if (end == std::string::npos) end = passwd->size();
+      std::string line = passwd->substr(start, end - start);
+      // name:password:uid:...
+      size_t first = line.find(':'), second = line.find(':', first + 1), third = line.find(':', second + 1);
+      if (third != std::string::npos && line.substr(second + 1, third - second - 1) == std::to_string(uid)) {
+        return line.substr(0, first);
+      }
+      start = end + 1;
+    }
+  }
+  return std::to_string(uid);
 }
 
 }  // namespace minirun::runtime

@@ -74,6 +74,10 @@ class StateStore {
   /// so two concurrent `create`s of one id cannot both win).
   Result<void> reserve(const std::string& id) const;
   Result<void> save(const ContainerState& state) const;
+  /// The first save, into a directory just reserved: a plain create, no temporary file
+  /// and rename (a reader that meets it half-written skips it, as it skips a directory
+  /// with no state yet).
+  Result<void> save_new(const ContainerState& state) const;
   Result<ContainerState> load(const std::string& id) const;
   Result<void> remove(const std::string& id) const;
   /// Ids with a state directory, sorted.
