@@ -45,10 +45,10 @@ static const StepInfo kSteps[] = {
     {"create_container_hooks", "runtime-spec config.md#posix-platform-hooks", "createContainer hooks, in the container's namespaces"},
     {"pivot_root", "pivot_root(2)", "make the rootfs `/` and detach the old root: no way back to the host"},
     {"readonly_root", "mount(2) MS_RDONLY", "root.readonly: the image cannot be changed"},
+    {"sysctl", "sysctl(8)", "namespaced kernel settings, written before /proc/sys becomes read-only"},
     {"masked_paths", "proc(5)", "hide host information (/proc/kcore, /proc/keys, ...)"},
     {"readonly_paths", "proc(5)", "make /proc/sys, /proc/sysrq-trigger ... read-only"},
     {"hostname", "sethostname(2)", "a name of its own, only visible in the new uts namespace"},
-    {"sysctl", "sysctl(8)", "namespaced kernel settings from the config"},
     {"rlimits", "setrlimit(2)", "per-process ceilings, inherited by every process of the container"},
     {"drop_bounding_set", "capabilities(7)", "drop capabilities for good while CAP_SETPCAP is still held"},
     {"early_seccomp", "seccomp(2)", "without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it now"},
@@ -301,7 +301,22 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
       if (auto r = make_root_readonly(); !r) return std::move(r.error()).context("root.readonly");
     }
     explain.end(Step::readonly_root);
+  }
 
+  // Namespaced kernel settings go through /proc/sys, which the next step but one makes
+  // read-only: write them first.
+  if (!spec.linux.sysctl.empty()) {
+    explain.begin();
+    for (const auto& [key, value] : spec.linux.sysctl) {
+      std::string path = "/proc/sys/" + key;
+      for (size_t i = 10; i < path.size(); ++i)
+        if (path[i] == '.') path[i] = '/';
+      if (auto r = sys::write_file(path, value, O_WRONLY); !r) return std::move(r.error()).context("linux.sysctl." + key);
+    }
+    explain.end(Step::sysctl);
+  }
+
+  if (has_mount_ns) {
     explain.begin();
     auto masked = mask_paths(spec.linux.masked_paths);
     if (!masked) return std::move(masked.error());
@@ -322,16 +337,6 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   }
   explain.end(Step::hostname, spec.hostname.empty() ? nullptr : spec.hostname.c_str());
 
-  if (!spec.linux.sysctl.empty()) {
-    explain.begin();
-    for (const auto& [key, value] : spec.linux.sysctl) {
-      std::string path = "/proc/sys/" + key;
-      for (size_t i = 10; i < path.size(); ++i)
-        if (path[i] == '.') path[i] = '/';
-      if (auto r = sys::write_file(path, value, O_WRONLY); !r) return std::move(r.error()).context("linux.sysctl." + key);
-    }
-    explain.end(Step::sysctl);
-  }
 
   explain.begin();
   if (auto r = apply_rlimits(spec.process.rlimits); !r) return std::move(r.error()).context("process.rlimits");

@@ -130,6 +130,10 @@ TEST(StepTable, SeccompComesAfterEveryMountAndBeforeExecve) {
   EXPECT_EQ(static_cast<int>(Step::seccomp) + 1, static_cast<int>(Step::execve));
 }
 
+TEST(StepTable, SysctlsAreWrittenBeforeProcSysBecomesReadOnly) {
+  EXPECT_LT(static_cast<int>(Step::sysctl), static_cast<int>(Step::readonly_paths));
+}
+
 TEST(Explainer, PrintsStepNumberNameAndTime) {
   int fds[2];
   ASSERT_EQ(::pipe(fds), 0);
