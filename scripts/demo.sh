@@ -73,13 +73,13 @@ echo "--- hostname: the UTS namespace gives the container a name of its own"
 hostname
 echo
 echo "--- ps: the PID namespace; only the container's processes, and this shell is PID 1"
-ps
+ps -o pid,user,comm
 echo
 echo "--- id: the user the process runs as (config.json: process.user)"
 id
 echo
 echo "--- cgroup limits: what the container may use (config.json: linux.resources)"
-show() { printf '%-40s %s\n' "$1" "$(cat "$1")"; }
+show() { printf '%-45s %s\n' "$1" "$(cat "$1")"; }
 if [ -f /sys/fs/cgroup/memory.max ]; then
   echo "(cgroup v2: one tree, the container's group is the root it sees)"
   show /sys/fs/cgroup/memory.max
@@ -101,7 +101,7 @@ fi
 echo "expected: memory 67108864 (64 MiB), pids 64"
 echo
 echo "--- ls /: the root filesystem is the bundle's rootfs, not the host's"
-ls /
+ls -C /
 SCRIPT
 
 config=$bundle/config.json
