@@ -52,6 +52,11 @@ std::string sha256_of(const std::string& path) {
 /// what a real image, with its own glibc, has anyway.
 bool copy_libraries(const std::string& binary, const std::string& rootfs) {
   auto ldd = run_command({"ldd", binary});
+  // A static runtime (the default build) needs no libraries at all.
+  if (ldd.out.find("not a dynamic executable") != std::string::npos ||
+      ldd.err.find("not a dynamic executable") != std::string::npos) {
+    return true;
+  }
   if (ldd.exit_code != 0) return false;
   for (const auto& line : lines_of(ldd.out)) {
     auto slash = line.find('/');
