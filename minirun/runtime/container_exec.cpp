@@ -49,6 +49,7 @@ struct ExecChild {
   const Process* process;
   const SeccompFilter* seccomp;
   int dmz_fd;
+  bool explain;
 };
 
 [[noreturn]] void exec_child(const ExecChild& c) {
@@ -58,7 +59,8 @@ struct ExecChild {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  Explainer quiet(false, STDERR_FILENO);
+  // With --explain, exec narrates the privilege steps it shares with the init.
+  Explainer explain(c.explain, STDERR_FILENO);
   sys::Error error("exec");
   if (receive_sync(c.sync_fd)) {
     if (::setns(c.pidfd, c.join_flags) < 0) {
@@ -69,7 +71,7 @@ struct ExecChild {
       error = std::move(rl.error()).context("process.rlimits");
     } else {
       ::setsid();
-      error = finish_and_exec(*c.process, c.seccomp, quiet, nullptr, nullptr, c.dmz_fd);
+      error = finish_and_exec(*c.process, c.seccomp, explain, nullptr, nullptr, c.dmz_fd);
     }
   }
   (void)send_sync(c.sync_fd, SyncMessage::error, error.what());
@@ -150,7 +152,7 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
   if (child->pid() == 0) {
     sync->first.reset();
     exec_child({pidfd->get(), join_flags, sync->second.get(), console_theirs.get(), &process,
-                seccomp ? &*seccomp : nullptr, dmz->get()});
+                seccomp ? &*seccomp : nullptr, dmz->get(), options_.explain});
   }
   sync->second.reset();
   console_theirs.reset();
