@@ -23,18 +23,19 @@ using sys::UniqueFd;
 
 Runtime::Runtime(RuntimeOptions options) : options_(std::move(options)), store_(options_.root) {}
 
+Result<std::unique_ptr<Cgroup>> open_container_cgroup(const ContainerState& state) {
+  if (state.cgroup_paths.empty()) return std::unique_ptr<Cgroup>();
+  auto layout = CgroupLayout::detect();
+  if (!layout) return std::move(layout.error());
+  return open_cgroup(*layout, state.cgroup_paths);
+}
+
 Result<Status> Runtime::status(const ContainerState& state) const {
   if (!init_alive(state)) return Status::stopped;
   if (sys::path_exists(store_.fifo(state.id))) return Status::created;
-  if (!state.cgroup_paths.empty()) {
-    auto layout = CgroupLayout::detect();
-    if (layout) {
-      auto cgroup = open_cgroup(*layout, state.cgroup_paths);
-      if (cgroup) {
-        auto frozen = (*cgroup)->frozen();
-        if (frozen && *frozen) return Status::paused;
-      }
-    }
+  if (auto cgroup = open_container_cgroup(state); cgroup && *cgroup) {
+    auto frozen = (*cgroup)->frozen();
+    if (frozen && *frozen) return Status::paused;
   }
   return Status::running;
 }
@@ -54,12 +55,8 @@ Result<nlohmann::json> Runtime::state_json(const std::string& id) const {
                       {"owner", user_name(state->owner_uid)}};
   if (!state->annotations.empty()) j["annotations"] = state->annotations;
   // Not in the OCI state, but what a learner asks after a `137`: was it the OOM killer?
-  if (!state->cgroup_paths.empty()) {
-    if (auto layout = CgroupLayout::detect()) {
-      if (auto cgroup = open_cgroup(*layout, state->cgroup_paths)) {
-        if (auto stats = (*cgroup)->stats()) j["oomKilled"] = stats->oom_kills > 0;
-      }
-    }
+  if (auto cgroup = open_container_cgroup(*state); cgroup && *cgroup) {
+    if (auto stats = (*cgroup)->stats()) j["oomKilled"] = stats->oom_kills > 0;
   }
   return j;
 }
@@ -146,14 +143,9 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
     return Error("cannot delete container `" + id + "` that is " + status_name(*st) +
                  ": stop it first (minirun-oci kill " + id + " KILL) or use --force");
   }
-  std::unique_ptr<Cgroup> cgroup;
-  if (!state->cgroup_paths.empty()) {
-    auto layout = CgroupLayout::detect();
-    if (!layout) return std::move(layout.error());
-    auto cg = open_cgroup(*layout, state->cgroup_paths);
-    if (!cg) return std::move(cg.error());
-    cgroup = std::move(*cg);
-  }
+  auto opened = open_container_cgroup(*state);
+  if (!opened) return std::move(opened.error());
+  std::unique_ptr<Cgroup> cgroup = std::move(*opened);
   if (*st != Status::stopped) {
     auto pidfd = sys::open_pidfd(state->pid);
     if (pidfd && init_alive(*state)) {
@@ -208,11 +200,9 @@ std::vector<ContainerSummary> Runtime::list() const {
 Result<std::vector<pid_t>> Runtime::processes(const std::string& id) const {
   auto state = store_.load(id);
   if (!state) return std::move(state.error());
-  if (state->cgroup_paths.empty()) return std::vector<pid_t>{};
-  auto layout = CgroupLayout::detect();
-  if (!layout) return std::move(layout.error());
-  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  auto cgroup = open_container_cgroup(*state);
   if (!cgroup) return std::move(cgroup.error());
+  if (!*cgroup) return std::vector<pid_t>{};
   return (*cgroup)->processes();
 }
 
@@ -222,10 +212,9 @@ Result<void> Runtime::pause(const std::string& id) {
   auto st = status(*state);
   if (!st) return std::move(st.error());
   if (*st != Status::running) return Error("cannot pause container `" + id + "`: it is " + status_name(*st));
-  auto layout = CgroupLayout::detect();
-  if (!layout) return std::move(layout.error());
-  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  auto cgroup = open_container_cgroup(*state);
   if (!cgroup) return std::move(cgroup.error());
+  if (!*cgroup) return Error("cannot pause container `" + id + "`: it has no cgroup");
   return (*cgroup)->freeze();
 }
 
@@ -235,10 +224,9 @@ Result<void> Runtime::resume(const std::string& id) {
   auto st = status(*state);
   if (!st) return std::move(st.error());
   if (*st != Status::paused) return Error("cannot resume container `" + id + "`: it is " + status_name(*st));
-  auto layout = CgroupLayout::detect();
-  if (!layout) return std::move(layout.error());
-  auto cgroup = open_cgroup(*layout, state->cgroup_paths);
+  auto cgroup = open_container_cgroup(*state);
   if (!cgroup) return std::move(cgroup.error());
+  if (!*cgroup) return Error("cannot resume container `" + id + "`: it has no cgroup");
   return (*cgroup)->thaw();
 }
 

@@ -138,6 +138,10 @@ class Runtime {
   StateStore store_;
 };
 
+/// The cgroup of an existing container, from the paths in its state (nullptr when it
+/// has none).
+Result<std::unique_ptr<Cgroup>> open_container_cgroup(const ContainerState& state);
+
 /// Signal name or number ("TERM", "SIGTERM", "15") -> number; error names the input.
 Result<int> parse_signal(const std::string& text);
 

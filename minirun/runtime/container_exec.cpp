@@ -108,14 +108,9 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
     else join_flags |= clone_flag(ns.type);
   }
 
-  std::unique_ptr<Cgroup> cgroup;
-  if (!state->cgroup_paths.empty()) {
-    auto layout = CgroupLayout::detect();
-    if (!layout) return std::move(layout.error());
-    auto cg = open_cgroup(*layout, state->cgroup_paths);
-    if (!cg) return std::move(cg.error());
-    cgroup = std::move(*cg);
-  }
+  auto opened = open_container_cgroup(*state);
+  if (!opened) return std::move(opened.error());
+  std::unique_ptr<Cgroup> cgroup = std::move(*opened);
 
   auto dmz = make_sealed_dmz();
   if (!dmz) return std::move(dmz.error());
