@@ -79,6 +79,7 @@ Result<void> Runtime::start(const std::string& id) {
 }
 
 Result<void> Runtime::start(CreatedContainer& created) {
+  if (created.started) return run_poststart_hooks(created.state, created.hooks.poststart);
   if (!created.start_pipe) return release_init(created.state, created.hooks.poststart);
   if (::write(created.start_pipe.get(), "0", 1) != 1) {
     return Error::from_errno("write", "start pipe").context("start `" + created.state.id + "`");

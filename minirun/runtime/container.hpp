@@ -60,6 +60,9 @@ struct CreateOptions {
   /// `run` only: the init waits on a pipe held by this process instead of the exec
   /// fifo in the state directory, since no other command will ever start it.
   bool start_through_pipe = false;
+  /// `run` only: when no hook must run between create and start, the start byte is
+  /// written right after "go", so the init never stops to wait for it.
+  bool start_immediately = false;
 };
 
 class Cgroup;
@@ -73,6 +76,7 @@ struct CreatedContainer {
   Hooks hooks;                     ///< poststart and poststop are run later
   ContainerState state;
   sys::UniqueFd start_pipe;        ///< write end, with CreateOptions::start_through_pipe
+  bool started = false;            ///< the start byte was already written (start_immediately)
 };
 
 /// Options of `exec`.

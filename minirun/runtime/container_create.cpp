@@ -205,6 +205,15 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
                      .dump();
   }
   MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go, hook_state), "create");
+  bool started = false;
+  if (options.start_immediately && start_pipe && spec->hooks.prestart.empty() && spec->hooks.create_runtime.empty()) {
+    // `run` with nothing to do between create and start: the byte waits in the pipe
+    // and the init goes straight on once it is ready (the OCI order is kept: no hook
+    // runs in between, and the program still starts after the whole setup).
+    if (::write(start_pipe.get(), "0", 1) != 1) return Error::from_errno("write", "start pipe");
+    start_pipe.reset();
+    started = true;
+  }
 
   // While the child sets itself up, the parent writes the state file: the two run in
   // parallel, and the file must exist by the time `create` returns anyway. (A `list`
@@ -247,7 +256,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   (*cgroup)->release();
   state_dir.disarm();
   return CreatedContainer{std::move(*child), spec->process.terminal, std::move(*cgroup), std::move(spec->hooks),
-                          std::move(state), std::move(start_pipe)};
+                          std::move(state), std::move(start_pipe), started};
 }
 
 }  // namespace minirun::runtime

@@ -18,6 +18,7 @@ using sys::UniqueFd;
 Result<int> Runtime::run(const CreateOptions& options, bool detach) {
   CreateOptions create_options = options;
   create_options.start_through_pipe = true;
+  create_options.start_immediately = true;
   // A foreground container with `terminal: true` gets a pty whose master comes back to
   // us over this socketpair; we then relay between it and our own terminal.
   UniqueFd console_ours, console_theirs;
