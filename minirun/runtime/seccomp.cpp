@@ -123,30 +123,20 @@ Result<void> add_architectures(scmp_filter_ctx ctx, const Seccomp& config) {
 }
 
 /// `linux.seccomp.flags`: the seccomp(2) SECCOMP_FILTER_FLAG_* as libseccomp attributes.
-/// Sets the attributes for `linux.seccomp.flags`; returns the same flags as seccomp(2)
-/// takes them, for loading an exported program without libseccomp.
-Result<unsigned> apply_flags(scmp_filter_ctx ctx, const Seccomp& config) {
-  unsigned syscall_flags = 0;
+/// Sets the libseccomp attributes for `linux.seccomp.flags`.
+Result<void> apply_flags(scmp_filter_ctx ctx, const Seccomp& config) {
   for (size_t i = 0; i < config.flags.size(); ++i) {
     const std::string& flag = config.flags[i];
     std::string field = "linux.seccomp.flags[" + std::to_string(i) + "]";
     scmp_filter_attr attr;
-    if (flag == "SECCOMP_FILTER_FLAG_LOG") {
-      attr = SCMP_FLTATR_CTL_LOG;  // log all but ALLOW
-      syscall_flags |= SECCOMP_FILTER_FLAG_LOG;
-    } else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") {
-      attr = SCMP_FLTATR_CTL_SSB;  // keep SSB mitigation off
-      syscall_flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    } else if (flag == "SECCOMP_FILTER_FLAG_TSYNC") {
-      attr = SCMP_FLTATR_CTL_TSYNC;  // all threads at once
-      syscall_flags |= SECCOMP_FILTER_FLAG_TSYNC;
-    } else {
-      return Error(field + ": unknown flag \"" + flag + "\"");
-    }
+    if (flag == "SECCOMP_FILTER_FLAG_LOG") attr = SCMP_FLTATR_CTL_LOG;               // log all but ALLOW
+    else if (flag == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") attr = SCMP_FLTATR_CTL_SSB;   // keep SSB mitigation off
+    else if (flag == "SECCOMP_FILTER_FLAG_TSYNC") attr = SCMP_FLTATR_CTL_TSYNC;      // all threads at once
+    else return Error(field + ": unknown flag \"" + flag + "\"");
     int rc = seccomp_attr_set(ctx, attr, 1);
     if (rc < 0) return Error::from_errno("seccomp_attr_set", flag, -rc).context(field);
   }
-  return syscall_flags;
+  return sys::ok();
 }
 
 /// The argument comparisons of one rule, checked.
@@ -222,9 +212,8 @@ Result<SeccompFilter> SeccompFilter::compile(const Seccomp& config) {
   // No extra context on errors: the field path already says where, and the caller
   // says what it was doing ("create `web`: ...").
   if (auto r = add_architectures(filter.ctx_, config); !r) return std::move(r.error());
-  auto flags = apply_flags(filter.ctx_, config);
-  if (!flags) return std::move(flags.error());
-  filter.load_flags_ = *flags;
+  if (auto r = apply_flags(filter.ctx_, config); !r) return std::move(r.error());
+  filter.load_flags_ = seccomp_syscall_flags(config);
 
   for (size_t i = 0; i < config.syscalls.size(); ++i) {
     const SeccompSyscall& rule = config.syscalls[i];
@@ -254,6 +243,16 @@ Result<SeccompFilter> SeccompFilter::compile(const Seccomp& config) {
     }
   }
   return filter;
+}
+
+unsigned seccomp_syscall_flags(const Seccomp& config) {
+  unsigned flags = 0;
+  for (const auto& f : config.flags) {
+    if (f == "SECCOMP_FILTER_FLAG_LOG") flags |= SECCOMP_FILTER_FLAG_LOG;
+    if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    if (f == "SECCOMP_FILTER_FLAG_TSYNC") flags |= SECCOMP_FILTER_FLAG_TSYNC;
+  }
+  return flags;
 }
 
 SeccompFilter SeccompFilter::from_program(std::vector<sock_filter> program, unsigned flags, size_t rules) {

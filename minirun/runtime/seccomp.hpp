@@ -76,4 +76,8 @@ class SeccompFilter {
   unsigned load_flags_ = 0;
 };
 
+/// `linux.seccomp.flags` as the flags seccomp(2) takes (SECCOMP_FILTER_FLAG_*); names
+/// it does not know are left out (compile() reports them).
+unsigned seccomp_syscall_flags(const Seccomp& config);
+
 }  // namespace minirun::runtime

@@ -37,16 +37,6 @@ std::string fnv1a_hex(const std::string& text) {
   return buf;
 }
 
-unsigned flags_of(const Seccomp& config) {
-  unsigned flags = 0;
-  for (const auto& f : config.flags) {
-    if (f == "SECCOMP_FILTER_FLAG_LOG") flags |= SECCOMP_FILTER_FLAG_LOG;
-    if (f == "SECCOMP_FILTER_FLAG_SPEC_ALLOW") flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-    if (f == "SECCOMP_FILTER_FLAG_TSYNC") flags |= SECCOMP_FILTER_FLAG_TSYNC;
-  }
-  return flags;
-}
-
 /// The program stored under `key` in `bytes`, or nothing if the entry is for another
 /// key or damaged.
 std::optional<std::vector<sock_filter>> parse_entry(const std::string& bytes, const std::string& key) {
@@ -74,7 +64,7 @@ Result<SeccompFilter> cached_seccomp_filter(const Seccomp& config, const std::st
     if (auto bytes = sys::read_file(path)) {
       if (auto program = parse_entry(*bytes, key)) {
         hit = true;
-        return SeccompFilter::from_program(std::move(*program), flags_of(config), config.syscalls.size());
+        return SeccompFilter::from_program(std::move(*program), seccomp_syscall_flags(config), config.syscalls.size());
       }
     }
   }
