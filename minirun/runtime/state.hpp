@@ -8,6 +8,11 @@
  *
  *     /run/minirun-oci/<id>/state.json   pid, its start time, bundle, cgroup paths, ...
  *     /run/minirun-oci/<id>/exec.fifo    present while the container is "created"
+ *     /run/minirun-oci/.cache/seccomp/    compiled seccomp programs (seccomp_cache.hpp)
+ *
+ * Names starting with a dot are the runtime's own, so a container id may not start
+ * with one. `run` starts its container itself through a pipe, without an exec fifo:
+ * such a container shows as running from the moment it exists.
  *
  * The *status* is never stored: it is read off the system each time, so it cannot go
  * stale when a process dies behind the runtime's back:

@@ -72,16 +72,6 @@ Result<ExitStatus> ChildProcess::wait() {
   return decode(info);
 }
 
-Result<std::optional<ExitStatus>> ChildProcess::try_wait() {
-  siginfo_t info{};
-  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()), &info, WEXITED | WNOHANG) < 0) {
-    return Error::from_errno("waitid", "pid " + std::to_string(pid_));
-  }
-  if (info.si_pid == 0) return std::optional<ExitStatus>();
-  pid_ = -1;
-  return std::optional<ExitStatus>(decode(info));
-}
-
 void ChildProcess::release() {
   pid_ = -1;
   pidfd_.reset();

@@ -20,7 +20,6 @@
 
 #include <sys/types.h>
 
-#include <optional>
 
 #include "minirun/sys/error.hpp"
 #include "minirun/sys/unique_fd.hpp"
@@ -56,8 +55,6 @@ class ChildProcess {
   Result<void> signal(int sig) const;
   /// Blocks until the child exits and reaps it.
   Result<ExitStatus> wait();
-  /// Reaps the child if it has exited; nullopt if it still runs.
-  Result<std::optional<ExitStatus>> try_wait();
   /// Lets the process live on without us (the container outlives `create`).
   void release();
 
