@@ -15,12 +15,17 @@ packages=(
   build-essential cmake pkg-config g++
   # libraries the runtime links: seccomp filters, capabilities, CLI parsing, JSON
   libseccomp-dev libcap-dev libcli11-dev nlohmann-json3-dev
+  # libraries imagebuilder links: tar archives (layers, image tarballs), SHA-256
+  libarchive-dev libssl-dev
   # unit and integration tests
   libgtest-dev libgmock-dev
   # the test and demo root filesystem (one static busybox binary, no image download)
   busybox-static
   # the reference OCI runtime, to compare minirun-oci with in the labs
   runc
+  # image tools the kit exchanges images with (tests check the round trip), and the
+  # image builder its benchmark compares against
+  skopeo umoci buildah
   # the annotated source (call graphs need graphviz's `dot`)
   doxygen graphviz
   # tools the labs and tests use to look at namespaces, processes and mounts

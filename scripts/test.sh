@@ -163,7 +163,7 @@ else
     # fold away the undefined behaviour UBSan is there to catch.
     if step "configure build-asan/" cmake -S . -B build-asan -DMINIRUN_SANITIZE=ON \
          -DCMAKE_BUILD_TYPE=Debug &&
-       step "build build-asan/ (unit_tests)" cmake --build build-asan --parallel "$jobs" --target unit_tests; then
+       step "build build-asan/ (all_unit_tests)" cmake --build build-asan --parallel "$jobs" --target all_unit_tests; then
       step "ASan+UBSan unit tests (build-asan/)" asan_tests
       note_last "$(ctest_summary build-asan/ctest.log)"
     else
