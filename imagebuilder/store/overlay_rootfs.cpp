@@ -1,0 +1,63 @@
+/**
+ * @file overlay_rootfs.cpp
+ * @brief Mounting overlayfs over image layers; see overlay_rootfs.hpp.
+ */
+#include "imagebuilder/store/overlay_rootfs.hpp"
+
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "minirun/sys/file.hpp"
+
+namespace imagebuilder::store {
+
+using minirun::sys::Error;
+
+namespace {
+/// Characters that would end an option (`,`) or a lower-dir entry (`:`) early.
+bool safe_for_options(const std::string& path) {
+  return path.find_first_of(",:\\") == std::string::npos && !path.empty() && path.front() == '/';
+}
+}  // namespace
+
+Result<std::string> overlay_options(const OverlayDirs& dirs) {
+  std::vector<std::string> lower = dirs.lower;
+  if (lower.empty()) {
+    if (dirs.empty_lower.empty()) return Error("overlay: no lower directory and no empty_lower given");
+    lower.push_back(dirs.empty_lower);
+  }
+  std::string options = "lowerdir=";
+  for (size_t i = 0; i < lower.size(); ++i) {
+    if (!safe_for_options(lower[i])) {
+      return Error("overlay: layer directory `" + lower[i] + "` must be absolute and contain no `,` `:` or `\\`");
+    }
+    if (i > 0) options += ':';
+    options += lower[i];
+  }
+  for (const std::string* p : {&dirs.upper, &dirs.work}) {
+    if (!safe_for_options(*p)) {
+      return Error("overlay: directory `" + *p + "` must be absolute and contain no `,` `:` or `\\`");
+    }
+  }
+  options += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work + ",redirect_dir=off,metacopy=off";
+  // mount(2) copies the data argument into one page; longer options are cut short.
+  long page = ::sysconf(_SC_PAGESIZE);
+  if (static_cast<long>(options.size()) >= page) {
+    return Error("overlay: " + std::to_string(lower.size()) + " layers make " + std::to_string(options.size()) +
+                 " bytes of mount options, more than one page (" + std::to_string(page) +
+                 "); squash the image into fewer layers");
+  }
+  return options;
+}
+
+Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target) {
+  auto options = overlay_options(dirs);
+  if (!options) return std::move(options.error());
+  for (const std::string* p : {&dirs.upper, &dirs.work, &dirs.empty_lower}) {
+    if (!p->empty()) MINIRUN_TRY(minirun::sys::make_directories(*p, 0755), "overlay");
+  }
+  MINIRUN_TRY(minirun::sys::mount_fs("overlay", target, "overlay", 0, *options), "overlay");
+  return minirun::sys::ScopedMount(target);
+}
+
+}  // namespace imagebuilder::store

@@ -1,0 +1,50 @@
+/**
+ * @file overlay_rootfs.hpp
+ * @brief A container's root filesystem: read-only image layers + one writable layer.
+ *
+ * Each layer of an image is unpacked once into its own directory and never changed
+ * again. A container (or a build step) gets a *view* of them: overlayfs stacks the
+ * layer directories (`lowerdir`, top layer first) under one writable directory
+ * (`upperdir`); reads fall through to the first layer that has the file, writes go to
+ * the upper dir (a file is copied up first), and deleting a lower file leaves a
+ * *whiteout* in the upper dir. So a hundred containers of one image share its layers on
+ * disk, and after a build step the upper dir *is* the step's new layer.
+ *
+ * The build mounts with `redirect_dir=off` and `metacopy=off`: with them on, a renamed
+ * directory or a chmod would leave overlay-private xattrs in the upper dir instead of
+ * real content, and the upper dir could no longer be turned into an OCI layer tar.
+ *
+ * Man pages: mount(2); kernel docs: Documentation/filesystems/overlayfs.rst.
+ * Lab: the images lab (look at a container's upper dir while it writes).
+ */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "minirun/sys/error.hpp"
+#include "minirun/sys/mount.hpp"
+
+namespace imagebuilder::store {
+
+using minirun::sys::Result;
+
+/// The directories of one overlay view. `lower` is ordered top layer first; when it is
+/// empty (an image `FROM scratch`), `empty_lower` is used, since overlayfs needs at
+/// least one lower directory.
+struct OverlayDirs {
+  std::vector<std::string> lower;
+  std::string upper;
+  std::string work;  ///< overlayfs's scratch dir: empty, on the same filesystem as upper
+  std::string empty_lower;
+};
+
+/// The mount options for `dirs` (checked: overlay takes them in one page, which caps the
+/// number of layers; the error says so).
+Result<std::string> overlay_options(const OverlayDirs& dirs);
+
+/// Mounts the overlay view at `target` (which must exist). Creates upper, work and
+/// empty_lower when missing. Detached again when the returned object dies.
+Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target);
+
+}  // namespace imagebuilder::store
