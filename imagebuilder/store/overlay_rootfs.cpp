@@ -26,6 +26,12 @@ Result<std::string> overlay_options(const OverlayDirs& dirs) {
     if (dirs.empty_lower.empty()) return Error("overlay: no lower directory and no empty_lower given");
     lower.push_back(dirs.empty_lower);
   }
+  // Without an upper dir overlayfs wants at least two lower dirs; an empty one below
+  // changes nothing in the view.
+  if (dirs.upper.empty() && lower.size() == 1) {
+    if (dirs.empty_lower.empty()) return Error("overlay: a read-only view of one layer needs empty_lower");
+    lower.push_back(dirs.empty_lower);
+  }
   std::string options = "lowerdir=";
   for (size_t i = 0; i < lower.size(); ++i) {
     if (!safe_for_options(lower[i])) {
@@ -34,12 +40,15 @@ Result<std::string> overlay_options(const OverlayDirs& dirs) {
     if (i > 0) options += ':';
     options += lower[i];
   }
-  for (const std::string* p : {&dirs.upper, &dirs.work}) {
-    if (!safe_for_options(*p)) {
-      return Error("overlay: directory `" + *p + "` must be absolute and contain no `,` `:` or `\\`");
+  if (!dirs.upper.empty()) {
+    for (const std::string* p : {&dirs.upper, &dirs.work}) {
+      if (!safe_for_options(*p)) {
+        return Error("overlay: directory `" + *p + "` must be absolute and contain no `,` `:` or `\\`");
+      }
     }
+    options += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work;
   }
-  options += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work + ",redirect_dir=off,metacopy=off";
+  options += ",redirect_dir=off,metacopy=off";
   // mount(2) copies the data argument into one page; longer options are cut short.
   long page = ::sysconf(_SC_PAGESIZE);
   if (static_cast<long>(options.size()) >= page) {
@@ -56,7 +65,9 @@ Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const s
   for (const std::string* p : {&dirs.upper, &dirs.work, &dirs.empty_lower}) {
     if (!p->empty()) MINIRUN_TRY(minirun::sys::make_directories(*p, 0755), "overlay");
   }
-  MINIRUN_TRY(minirun::sys::mount_fs("overlay", target, "overlay", 0, *options), "overlay");
+  // No upper dir: a read-only view (e.g. the stage `COPY --from` reads).
+  unsigned long flags = dirs.upper.empty() ? MS_RDONLY : 0;
+  MINIRUN_TRY(minirun::sys::mount_fs("overlay", target, "overlay", flags, *options), "overlay");
   return minirun::sys::ScopedMount(target);
 }
 

@@ -34,8 +34,8 @@ using minirun::sys::Result;
 /// least one lower directory.
 struct OverlayDirs {
   std::vector<std::string> lower;
-  std::string upper;
-  std::string work;  ///< overlayfs's scratch dir: empty, on the same filesystem as upper
+  std::string upper;  ///< empty: a read-only view of the lower dirs alone
+  std::string work;   ///< overlayfs's scratch dir: empty, on the same filesystem as upper
   std::string empty_lower;
 };
 
