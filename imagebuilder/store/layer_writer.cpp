@@ -96,8 +96,8 @@ Result<std::vector<Xattr>> read_xattrs(const std::string& path) {
   return out;
 }
 
-/// The sorted names in directory `dir_fd` (without `.` and `..`).
-Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& shown) {
+/// The names in directory `dir_fd` (without `.` and `..`), in readdir order.
+Result<std::vector<std::string>> read_names(int dir_fd, const std::string& shown) {
   // fdopendir takes ownership of the fd it is given, so it gets a duplicate.
   int dup_fd = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
   if (dup_fd < 0) return Error::from_errno("dup", shown);
@@ -116,7 +116,6 @@ Result<std::vector<std::string>> sorted_names(int dir_fd, const std::string& sho
   int saved = errno;
   ::closedir(dir);
   if (saved != 0) return Error::from_errno("readdir", shown, saved);
-  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -128,11 +127,25 @@ class TreeWriter {
   /// Writes the contents of directory `dir_fd`, whose path in the layer is `prefix`
   /// (empty for the root, else ending in `/`).
   Result<void> write_directory(int dir_fd, const std::string& prefix) {
-    auto names = sorted_names(dir_fd, shown(prefix));
+    auto names = read_names(dir_fd, shown(prefix));
     if (!names) return std::move(names).error();
-    for (const auto& name : *names) {
+    // Sorted by the name each entry will have in the tar (a whiteout `gone` is
+    // written as `.wh.gone`), so the tar is in name order within each directory.
+    std::vector<Child> children;
+    children.reserve(names->size());
+    for (auto& name : *names) {
+      Child c;
+      if (::fstatat(dir_fd, name.c_str(), &c.st, AT_SYMLINK_NOFOLLOW) < 0) {
+        return Error::from_errno("fstatat", shown(prefix + name));
+      }
+      c.tar_name = is_whiteout(c.st) ? whiteout_name_for(name) : name;
+      c.name = std::move(name);
+      children.push_back(std::move(c));
+    }
+    std::sort(children.begin(), children.end(), [](const Child& x, const Child& y) { return x.tar_name < y.tar_name; });
+    for (const auto& child : children) {
       // Errors name their own path (nested directories would repeat a context).
-      auto written = write_one(dir_fd, prefix, name);
+      auto written = write_one(dir_fd, prefix, child.name, child.st);
       if (!written) return written;
     }
     return minirun::sys::ok();
@@ -143,12 +156,19 @@ class TreeWriter {
  private:
   std::string shown(const std::string& relative) const { return root_ + "/" + relative; }
 
-  Result<void> write_one(int dir_fd, const std::string& prefix, const std::string& name) {
-    const std::string relative = prefix + name;
+  struct Child {
+    std::string name;
+    std::string tar_name;
     struct stat st {};
-    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) < 0) {
-      return Error::from_errno("fstatat", shown(relative));
-    }
+  };
+
+  /// overlayfs's whiteout: a character device with device number 0/0.
+  bool is_whiteout(const struct stat& st) const {
+    return options_.overlay_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0);
+  }
+
+  Result<void> write_one(int dir_fd, const std::string& prefix, const std::string& name, const struct stat& st) {
+    const std::string relative = prefix + name;
     if (S_ISSOCK(st.st_mode)) return minirun::sys::ok();
 
     std::vector<Xattr> xattrs;
@@ -177,7 +197,7 @@ class TreeWriter {
     // Seconds only, and no atime/ctime: both would make equal trees give unequal tars.
     archive_entry_set_mtime(e, st.st_mtim.tv_sec, 0);
 
-    if (options_.overlay_whiteouts && S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)) {
+    if (is_whiteout(st)) {
       // An overlay whiteout: `name` was deleted. OCI says so with an empty file.
       archive_entry_set_pathname(e, (prefix + whiteout_name_for(name)).c_str());
       archive_entry_set_filetype(e, AE_IFREG);
