@@ -15,8 +15,8 @@
  * reads and hashes whatever padding follows, so the digest covers the whole stream,
  * exactly as `uncompressed_digest()` in compression.hpp computes it.
  *
- * Only tar is accepted as the inner format (ustar, pax, GNU); a zip or cpio blob is no
- * layer.
+ * Only gzip, zstd, xz and bzip2 are decompressed, and only tar is accepted as the
+ * inner format (ustar, pax, GNU); a zip or cpio blob is no layer.
  *
  * Man pages: archive_read(3), archive_read_open(3). Spec: OCI image-spec `layer.md`
  * (media types `...tar`, `...tar+gzip`, `...tar+zstd`).

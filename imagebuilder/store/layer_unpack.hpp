@@ -5,7 +5,7 @@
  * Images come from elsewhere: `load` of a tarball, a registry, a colleague. A layer tar
  * is therefore untrusted input that the kit unpacks *as root*, which is exactly the
  * situation of every tar-slip CVE. unpack_layer() reads the tar with libarchive (gzip,
- * zstd, xz or plain, see layer_stream.hpp) but creates every file itself with *at()
+ * zstd, xz, bzip2 or plain, see layer_stream.hpp) but creates every file itself with *at()
  * syscalls relative to directory fds opened by openat2(2), so that it never writes
  * outside `target_dir`, whatever the tar says:
  *
