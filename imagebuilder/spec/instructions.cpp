@@ -132,14 +132,14 @@ Result<Dockerfile> build_instructions(const ParsedDockerfile& parsed) {
       out.stages.push_back(std::move(stage));
       continue;
     }
+    if (out.stages.empty() && node.keyword != "arg") {
+      std::string keyword = node.keyword;
+      for (char& c : keyword) c = static_cast<char>(c - 'a' + 'A');
+      return error_at(file, node.where, keyword + " before the first FROM: only ARG may come before FROM");
+    }
     auto converted = convert_node(node, file);
     if (!converted) return std::move(converted).error();
     if (out.stages.empty()) {
-      if (node.keyword != "arg") {
-        std::string keyword = node.keyword;
-        for (char& c : keyword) c = static_cast<char>(c - 'a' + 'A');
-        return error_at(file, node.where, keyword + " before the first FROM: only ARG may come before FROM");
-      }
       for (Instruction& instruction : *converted) out.global_args.push_back(std::get<Arg>(instruction.command));
       continue;
     }

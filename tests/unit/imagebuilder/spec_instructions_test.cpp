@@ -153,6 +153,8 @@ TEST(Instructions, MissingFromIsRefused) {
 TEST(Instructions, OnlyArgMayComeBeforeFrom) {
   EXPECT_EQ(error_of("ARG A\nRUN true\nFROM x\n"),
             "Dockerfile:2:1: RUN before the first FROM: only ARG may come before FROM");
+  EXPECT_EQ(error_of("COPY onlyone\nFROM x\n"),
+            "Dockerfile:1:1: COPY before the first FROM: only ARG may come before FROM");
 }
 
 TEST(Instructions, DuplicateStageNamesAreRefused) {
