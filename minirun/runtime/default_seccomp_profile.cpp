@@ -30,7 +30,7 @@ constexpr Names kFiles = {
     "fstat64", "fstatat64", "fstatfs", "fstatfs64", "fsync", "ftruncate", "ftruncate64",
     "futimesat", "getcwd", "getdents", "getdents64", "lchown", "lchown32", "link", "linkat",
     "_llseek", "lseek", "lstat", "lstat64", "mkdir", "mkdirat", "mknod", "mknodat",
-    "newfstatat", "open", "openat", "openat2", "pread64", "preadv", "preadv2", "pwrite64",
+    "newfstatat", "open", "openat", "openat2", "pipe", "pipe2", "pread64", "preadv", "preadv2", "pwrite64",
     "pwritev", "pwritev2", "read", "readahead", "readlink", "readlinkat", "readv", "rename",
     "renameat", "renameat2", "rmdir", "sendfile", "sendfile64", "splice", "stat", "stat64",
     "statfs", "statfs64", "statx", "symlink", "symlinkat", "sync", "sync_file_range",

@@ -160,6 +160,17 @@ TEST(SeccompDefaultProfile, AllowsNoNamespaceMountOrKernelSyscall) {
   EXPECT_EQ(allowed.count("execve"), 1u);
 }
 
+// What every shell needs: `$(...)` and `a | b` make a pipe (busybox uses pipe2, older
+// programs pipe). A profile without them broke every RUN with a command substitution.
+TEST(SeccompDefaultProfile, AllowsWhatShellsAndCommonToolsNeed) {
+  std::set<std::string> allowed;
+  for (const auto& r : docker_default_seccomp().syscalls)
+    if (r.action == "SCMP_ACT_ALLOW") allowed.insert(r.names.begin(), r.names.end());
+  for (const char* needed : {"pipe", "pipe2", "dup2", "wait4", "fork", "vfork", "execve", "rt_sigaction",
+                             "getdents64", "fcntl", "ioctl", "poll", "select", "chdir", "umask"})
+    EXPECT_EQ(allowed.count(needed), 1u) << needed << " must be allowed";
+}
+
 TEST(SeccompDefaultProfile, JsonIsInOciForm) {
   nlohmann::json j = docker_default_seccomp_profile();
   EXPECT_EQ(j["defaultAction"], "SCMP_ACT_ERRNO");
