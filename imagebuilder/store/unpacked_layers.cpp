@@ -69,10 +69,15 @@ Result<std::string> ensure_unpacked(const ImageStore& store, const Image& image,
 
 Result<std::vector<std::string>> lower_dirs(const ImageStore& store, const Image& image) {
   std::vector<std::string> dirs;
+  std::set<std::string> seen;
   for (std::size_t i = image.config.diff_ids.size(); i-- > 0;) {
     auto dir = ensure_unpacked(store, image, i);
     if (!dir) return std::move(dir.error());
-    dirs.push_back(std::move(*dir));
+    // The same layer twice (two RUN steps that changed nothing give two identical empty
+    // layers) would make overlayfs refuse the mount with ELOOP. Only the topmost copy
+    // is kept, which gives the same view: everything the lower copy adds or hides, the
+    // upper copy adds or hides again, over more layers.
+    if (seen.insert(*dir).second) dirs.push_back(std::move(*dir));
   }
   return dirs;
 }

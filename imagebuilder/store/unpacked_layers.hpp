@@ -40,7 +40,8 @@ Result<std::string> ensure_unpacked(const ImageStore& store, const Image& image,
 Result<std::string> adopt_unpacked(const ImageStore& store, const Digest& diff_id, const std::string& dir);
 
 /// The unpacked layer directories of `image`, top layer first (overlayfs's `lowerdir`
-/// order), unpacking what is missing.
+/// order), unpacking what is missing. A layer that occurs twice is listed once, at its
+/// topmost place (overlayfs refuses a directory twice; the view is the same).
 Result<std::vector<std::string>> lower_dirs(const ImageStore& store, const Image& image);
 
 /// Removes unpacked layers that no image in the store uses any more; returns how many.
