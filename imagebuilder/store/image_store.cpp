@@ -115,13 +115,13 @@ void ImageStore::fill_tags(Image& image, const std::vector<IndexEntry>& entries)
 
 void ImageStore::record(ImageIndex& index, const Descriptor& manifest, const std::vector<Reference>& tags) const {
   auto& entries = index.manifests;
-  std::set<Digest> moved_from;
+  std::map<Digest, Descriptor> moved_from;  // images that lost a tag, by manifest
   for (const auto& ref : tags) {
     std::string name = ref.str();
     for (auto it = entries.begin(); it != entries.end();) {
       auto a = it->annotations.find(std::string(kRefNameAnnotation));
       if (a != it->annotations.end() && a->second == name) {
-        moved_from.insert(it->digest);
+        moved_from.emplace(it->digest, Descriptor{it->media_type, it->digest, it->size, {}});
         it = entries.erase(it);
       } else {
         ++it;
@@ -145,11 +145,8 @@ void ImageStore::record(ImageIndex& index, const Descriptor& manifest, const std
   if (tags.empty() && count(manifest.digest, false) == 0) {
     entries.push_back(Descriptor{manifest.media_type, manifest.digest, manifest.size, {}});
   }
-  for (const auto& old : moved_from) {
-    if (!(old == manifest.digest) && count(old, false) == 0) {
-      auto size = blobs_.blob_size(old);
-      entries.push_back(Descriptor{std::string(media_type::kOciManifest), old, size ? *size : 0, {}});
-    }
+  for (const auto& [old, descriptor] : moved_from) {
+    if (!(old == manifest.digest) && count(old, false) == 0) entries.push_back(descriptor);
   }
 }
 

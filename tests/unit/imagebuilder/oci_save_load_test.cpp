@@ -248,3 +248,62 @@ TEST_F(SaveLoadTest, LoadRejectsTarballOfNeitherFormat) {
 
 }  // namespace
 }  // namespace imagebuilder::oci
+
+namespace imagebuilder::oci {
+namespace {
+
+// Docker 25+ writes an OCI layout *and* a manifest.json in one tarball, with the full
+// name in io.containerd.image.name and only the tag in ref.name.
+TEST_F(SaveLoadTest, LoadReadsDocker25CombinedTarball) {
+  auto img = image({"app:1"});
+  ASSERT_TRUE(save(*source_, {"app:1"}, tarball(), {ArchiveFormat::oci_archive}).ok());
+  auto a = entries_of(tarball());
+  std::vector<TarEntry> entries;
+  for (const auto& [name, path] : a.files) {
+    std::string content = minirun::sys::read_file(path).value();
+    if (name == "index.json") {
+      auto index = nlohmann::json::parse(content);
+      index["manifests"][0]["annotations"] = {{"io.containerd.image.name", "docker.io/library/app:1"},
+                                              {"org.opencontainers.image.ref.name", "1"}};
+      content = index.dump();
+    }
+    entries.push_back({name, content, "", false});
+  }
+  nlohmann::json manifest = nlohmann::json::array(
+      {{{"Config", oci_blob_name(img.id)}, {"RepoTags", {"app:1"}}, {"Layers", {oci_blob_name(img.manifest.layers[0].digest)}}}});
+  entries.push_back({"manifest.json", manifest.dump(), "", false});
+  std::string docker25 = dir_.path() + "/docker25.tar";
+  ASSERT_TRUE(write_tar(docker25, entries));
+  auto loaded = load(*target_, docker25);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().what();
+  EXPECT_EQ(loaded->format, "oci-archive");
+  auto found = target_->resolve("app:1");
+  ASSERT_TRUE(found.ok()) << found.error().what();
+  EXPECT_EQ(found->manifest_digest, img.manifest_digest);
+}
+
+TEST_F(SaveLoadTest, LoadOfBareTagRefNameLeavesImageUntaggedWithNote) {
+  image({"app:1"});
+  ASSERT_TRUE(save(*source_, {"app:1"}, tarball(), {ArchiveFormat::oci_archive}).ok());
+  auto a = entries_of(tarball());
+  std::vector<TarEntry> entries;
+  for (const auto& [name, path] : a.files) {
+    std::string content = minirun::sys::read_file(path).value();
+    if (name == "index.json") {
+      auto index = nlohmann::json::parse(content);
+      index["manifests"][0]["annotations"] = {{"org.opencontainers.image.ref.name", "latest"}};
+      content = index.dump();
+    }
+    entries.push_back({name, content, "", false});
+  }
+  std::string bare = dir_.path() + "/bare.tar";
+  ASSERT_TRUE(write_tar(bare, entries));
+  auto loaded = load(*target_, bare);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().what();
+  ASSERT_EQ(loaded->notes.size(), 1u);
+  EXPECT_NE(loaded->notes[0].find("`latest`"), std::string::npos) << loaded->notes[0];
+  EXPECT_EQ((*target_->list())[0].repository, "<none>");
+}
+
+}  // namespace
+}  // namespace imagebuilder::oci
