@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kit's demo (the one in README.md): builds minirun-oci, makes an OCI bundle from a
 # busybox root filesystem, and runs a container that looks at itself, with --explain so
-# the runtime prints each setup step as it does it.
+# the runtime prints each setup step as it does it. Then imagebuilder builds an image
+# from a Dockerfile twice (the second time from its cache) and says why a step missed.
 #
 # Usage: sudo bash scripts/demo.sh [--keep]
 #   --keep   leave the bundle in place afterwards (to poke at it, or run it with runc)
@@ -33,17 +34,17 @@ fi
 section "1. Dependencies"
 bash scripts/setup.sh
 
-section "2. Building minirun-oci"
+section "2. Building minirun-oci and imagebuilder"
 build_log=build/demo-build.log
 mkdir -p build
 if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-       cmake --build build --target minirun-oci --parallel "$(nproc)"; } >"$build_log" 2>&1; then
+       cmake --build build --target minirun-oci imagebuilder --parallel "$(nproc)"; } >"$build_log" 2>&1; then
   tail -n 40 "$build_log"
   echo "demo.sh: the build failed (full log: $build_log)" >&2
   exit 1
 fi
 oci=$repo/build/minirun-oci
-echo "built $oci"
+echo "built $oci and $repo/build/imagebuilder"
 
 # The bundle lives under build/: a filesystem we just ran a freshly built program from,
 # so it is not mounted noexec (as /tmp sometimes is).
@@ -57,6 +58,7 @@ cleanup() {
     # --one-file-system: never follow a mount that a failed run may have left behind.
     rm -rf --one-file-system "$bundle"
   fi
+  rm -rf --one-file-system "${context:-/nonexistent}"
 }
 trap cleanup EXIT
 
@@ -129,11 +131,44 @@ set +e
 status=$?
 set -e
 
-section "Done"
 if [ $status -ne 0 ]; then
   echo "minirun-oci exited with status $status: the container's own exit status, or 1 when"
   echo "the runtime could not set it up (its message, above, names the step and the syscall)"
   exit $status
 fi
+
+# The image store of the demo is its own (build/demo-images), so the demo never touches
+# the images of /var/lib/minirun/images.
+ib() { "$repo/build/imagebuilder" --root "$repo/build/demo-images" "$@"; }
+context=$(mktemp -d "$repo/build/demo-context.XXXXXX")
+echo 'echo "hello from an image built by imagebuilder"' > "$context/hello.sh"
+cat > "$context/Dockerfile" <<'DOCKERFILE'
+FROM busybox
+ARG GREETING=hi
+WORKDIR /app
+COPY hello.sh .
+RUN echo "$GREETING from a RUN step: $(hostname), pid $$, $(ls /sys/class/net | tr '\n' ' ')" | tee greeting
+CMD ["sh", "hello.sh"]
+DOCKERFILE
+
+section "5. Building an image: imagebuilder build -t demo:1"
+explain "Each RUN is a container like the one above; each RUN or COPY adds a layer."
+explain "FROM busybox is made locally from Debian's busybox-static: nothing is downloaded."
+ib build -t demo:1 "$context"
+
+section "6. The same build again: every step comes from the cache"
+ib build -t demo:1 "$context"
+
+section "7. A changed file and a changed --build-arg: --explain-cache says what missed"
+echo 'echo "hello, changed"' > "$context/hello.sh"
+ib build --explain-cache --build-arg GREETING=hey -t demo:2 "$context"
+
+section "8. The images, and how demo:2 was made"
+ib images
+ib history demo:2
+explain "The store is an OCI image layout: skopeo inspect oci:$repo/build/demo-images:demo:2"
+
+section "Done"
 explain "Next: docs/reading-order.md walks through the source of each step you saw above;"
-explain "docs/design/runtime-setup-order.md explains why the steps come in that order."
+explain "docs/design/runtime-setup-order.md explains why the steps come in that order;"
+explain "docs/design/build-engine.md follows an image build through the code."
