@@ -277,7 +277,11 @@ class TreeCopier : public SourceVisitor {
   }
 
   Result<void> link_to(const std::string& first_path, int dir, const std::string& name, const std::string& shown) {
-    auto parent = open_beneath(dirs_.front().get(), first_path.find('/') == std::string::npos ? "." : parent_path("/" + first_path).substr(1), O_PATH | O_DIRECTORY);
+    // The first copy's directory, found again below the destination without following
+    // any symlink: the name was made by this walk, so it is a real path of directories.
+    const size_t slash = first_path.rfind('/');
+    const std::string first_dir = slash == std::string::npos ? "." : first_path.substr(0, slash);
+    auto parent = open_beneath(dirs_.front().get(), first_dir, O_PATH | O_DIRECTORY);
     if (!parent) return std::move(parent).error().context("hard link `" + shown + "`");
     if (::linkat(parent->get(), base_name(first_path).c_str(), dir, name.c_str(), 0) < 0) {
       return Error::from_errno("link", shown);
@@ -363,8 +367,6 @@ Result<void> unpack_archive(const CopyPlan& plan, int archive_fd, CopyStats& sta
                                       {.allow_devices = false, .same_owner = true, .overlay_whiteouts = false});
   if (!unpacked) return std::move(unpacked).error();
   ++stats.archives;
-  stats.files += unpacked->entries;
-  stats.bytes += unpacked->size;
   return ok();
 }
 
@@ -389,8 +391,8 @@ Result<void> copy_one(const CopyPlan& plan, int source_root_fd, const std::strin
     dir = std::move(*made);
     target = Target{dir.get(), "", plan.dest_path};
   } else {
-    const std::string path = plan.dest_is_dir ? (plan.dest_path == "/" ? "" : plan.dest_path) + "/" + base_name(relative)
-                                              : plan.dest_path;
+    const std::string inside = (plan.dest_path == "/" ? "" : plan.dest_path) + "/" + base_name(relative);
+    const std::string path = plan.dest_is_dir ? inside : plan.dest_path;
     auto made = make_directories_in_root(plan.rootfs_fd, parent_path(path), plan.owner, stats);
     if (!made) return std::move(made).error();
     dir = std::move(*made);
@@ -405,7 +407,8 @@ bool starts_with(std::string_view text, std::string_view prefix) { return text.s
 }  // namespace
 
 std::string image_dest_path(std::string_view dest, std::string_view workdir) {
-  std::string joined = !dest.empty() && dest[0] == '/' ? std::string(dest) : std::string(workdir) + "/" + std::string(dest);
+  std::string joined =
+      !dest.empty() && dest[0] == '/' ? std::string(dest) : std::string(workdir) + "/" + std::string(dest);
   std::vector<std::string> kept;
   for (auto& part : split_path(joined)) {
     if (part == ".") continue;
@@ -430,9 +433,9 @@ Result<std::optional<std::string>> add_url_host_path(std::string_view source) {
   size_t scheme_end = source.find("://");
   if (scheme_end == std::string_view::npos || scheme_end == 0) return std::optional<std::string>{};
   std::string_view scheme = source.substr(0, scheme_end);
-  if (!std::all_of(scheme.begin(), scheme.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'; })) {
-    return std::optional<std::string>{};
-  }
+  auto scheme_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.'; };
+  // `weird name://x` is a file name with a colon in it, not a URL.
+  if (!std::all_of(scheme.begin(), scheme.end(), scheme_char)) return std::optional<std::string>{};
   if (scheme == "http" || scheme == "https") {
     return Error("ADD: remote URLs are not supported in this offline kit: download the file into the build "
                  "context and ADD it from there (`" + std::string(source) + "`)");
@@ -484,6 +487,9 @@ Result<CopyStats> copy_sources(const CopyRequest& request, const std::string& ro
         // file:// is a "download": one host file, not unpacked, mode 0600 unless --chmod.
         UniqueFd host_root(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
         if (!host_root) return Error::from_errno("open", "/").context(what);
+        struct stat st {};
+        if (::stat((*host_path)->c_str(), &st) < 0) return Error::from_errno("stat", **host_path).context(what);
+        if (!S_ISREG(st.st_mode)) return Error("`" + **host_path + "` is not a regular file").context(what);
         MINIRUN_TRY(copy_one(plan, host_root.get(), (*host_path)->substr(1), {}, false,
                              request.chmod ? request.chmod : std::optional<mode_t>(0600), stats),
                     what);
