@@ -81,7 +81,13 @@ Result<BuildResult> build_image(store::ImageStore& store, const BuildOptions& op
   auto target = target_stage(*dockerfile, options.target);
   if (!target) return std::move(target.error());
 
-  BuildShared shared{store, options, *dockerfile, BuildCache(store), {}, {}, context_fd->get(), *excluded, out};
+  BuildShared shared{.store = store,
+                     .options = options,
+                     .dockerfile = *dockerfile,
+                     .cache = BuildCache(store),
+                     .context_fd = context_fd->get(),
+                     .excluded = *excluded,
+                     .out = out};
   shared.finished.resize(dockerfile->stages.size());
   for (const auto& [name, value] : options.build_args) shared.used_build_args[name] = false;
   // Global ARGs (before the first FROM) may be used in FROM lines, and re-declared

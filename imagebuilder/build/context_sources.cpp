@@ -144,18 +144,6 @@ Result<void> match_components(int root_fd, const std::string& dir_relative, cons
   return ok();
 }
 
-Result<std::string> read_link_at(int dir_fd, const std::string& name, const std::string& shown) {
-  std::string target(256, '\0');
-  for (;;) {
-    ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
-    if (n < 0) return Error::from_errno("readlink", shown);
-    if (static_cast<size_t>(n) < target.size()) {
-      target.resize(static_cast<size_t>(n));
-      return target;
-    }
-    target.resize(target.size() * 2);
-  }
-}
 
 bool same_inode(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
@@ -265,6 +253,19 @@ class DigestVisitor : public SourceVisitor {
 };
 
 }  // namespace
+
+Result<std::string> read_link_at(int dir_fd, const std::string& name, const std::string& shown) {
+  std::string target(256, '\0');
+  for (;;) {
+    ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
+    if (n < 0) return Error::from_errno("readlink", shown);
+    if (static_cast<size_t>(n) < target.size()) {
+      target.resize(static_cast<size_t>(n));
+      return target;
+    }
+    target.resize(target.size() * 2);
+  }
+}
 
 Result<std::string> clean_source_path(std::string_view pattern, std::string_view shown_root) {
   std::vector<std::string> kept;

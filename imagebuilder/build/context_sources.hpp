@@ -84,6 +84,10 @@ Result<std::vector<std::string>> match_sources(int root_fd, std::string_view pat
 /// is added). The error names `relative`.
 Result<UniqueFd> open_in_source_root(int root_fd, const std::string& relative, int flags);
 
+/// The target of the symlink `name` in `dir_fd` (readlinkat(2), any length); the error
+/// names `shown`.
+Result<std::string> read_link_at(int dir_fd, const std::string& name, const std::string& shown);
+
 /// `parent/name`, or `name` when parent is `.` or empty.
 std::string join_relative(std::string_view parent, std::string_view name);
 

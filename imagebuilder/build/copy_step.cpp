@@ -73,19 +73,6 @@ Result<Owner> resolve_owner(const std::optional<std::string>& spec, const std::s
   return Owner{user->uid, user->gid};
 }
 
-Result<std::string> read_link(int dir_fd, const std::string& name, const std::string& shown) {
-  std::string target(256, '\0');
-  for (;;) {
-    ssize_t n = ::readlinkat(dir_fd, name.c_str(), target.data(), target.size());
-    if (n < 0) return Error::from_errno("readlink", shown);
-    if (static_cast<size_t>(n) < target.size()) {
-      target.resize(static_cast<size_t>(n));
-      return target;
-    }
-    target.resize(target.size() * 2);
-  }
-}
-
 /// mkdir -p of the image path `path` inside the rootfs `root_fd`, following symlinks the
 /// way the image itself would see them (inside the root); returns the directory open
 /// for *at() calls. A missing directory is made 0755 and given to `owner`. A dangling
@@ -116,7 +103,7 @@ Result<UniqueFd> make_directories_in_root(int root_fd, std::string path, Owner o
       if (::fstatat(parent->get(), parts[i].c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
         // Dangling link: continue the walk through its target text (absolute targets
         // are relative to the root under RESOLVE_IN_ROOT, so `/srv` is `<rootfs>/srv`).
-        auto target = read_link(parent->get(), parts[i], next);
+        auto target = read_link_at(parent->get(), parts[i], next);
         if (!target) return std::move(target).error();
         std::string rest;
         for (size_t j = i + 1; j < parts.size(); ++j) rest += "/" + parts[j];

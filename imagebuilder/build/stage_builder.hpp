@@ -47,13 +47,13 @@ struct BuildShared {
   const BuildOptions& options;
   const spec::Dockerfile& dockerfile;
   BuildCache cache;
-  spec::Environment global_args;        ///< ARGs before the first FROM, with values
-  std::vector<std::optional<StageState>> finished;  ///< per stage, once built
+  spec::Environment global_args{};      ///< ARGs before the first FROM, with values
+  std::vector<std::optional<StageState>> finished{};  ///< per stage, once built
   int context_fd = -1;                  ///< the build context directory
   ExcludedFn excluded;                  ///< .dockerignore
   std::FILE* out = nullptr;             ///< progress (nullptr: quiet)
   std::size_t step = 0, total_steps = 0, cached_steps = 0;
-  std::map<std::string, bool> used_build_args;  ///< --build-arg NAME -> consumed?
+  std::map<std::string, bool> used_build_args{};  ///< --build-arg NAME -> consumed?
 };
 
 /// Builds stage `index` (its dependencies must be finished) and stores its state in

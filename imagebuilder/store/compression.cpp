@@ -11,7 +11,9 @@
 
 namespace imagebuilder::store {
 
-Result<UncompressedInfo> uncompressed_digest(const std::string& path) {
+Result<UncompressedInfo> uncompressed_digest(const std::string& path) { return read_uncompressed(path, nullptr); }
+
+Result<UncompressedInfo> read_uncompressed(const std::string& path, const BlockSink& sink) {
   std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(), archive_read_free);
   if (!reader) return Error("read layer `" + path + "`: out of memory");
   archive_read_support_filter_all(reader.get());
@@ -33,6 +35,7 @@ Result<UncompressedInfo> uncompressed_digest(const std::string& path) {
     while ((r = archive_read_data_block(reader.get(), &block, &size, &offset)) == ARCHIVE_OK) {
       hash.update(block, size);
       info.size += size;
+      if (sink) MINIRUN_TRY(sink(block, size), "read layer `" + path + "`");
     }
     if (r != ARCHIVE_EOF) {
       return Error("read layer `" + path + "`: " + archive_error_string(reader.get()));

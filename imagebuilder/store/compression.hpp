@@ -17,7 +17,9 @@
  */
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "imagebuilder/store/digest.hpp"
@@ -34,5 +36,12 @@ struct UncompressedInfo {
 /// Hashes the decompressed stream of the file at `path` (gzip, zstd, xz, bzip2 or
 /// plain). The error names the file.
 Result<UncompressedInfo> uncompressed_digest(const std::string& path);
+
+/// Receives each block of a decompressed stream, in order.
+using BlockSink = std::function<Result<void>(const void* data, std::size_t size)>;
+
+/// As uncompressed_digest(), also handing every decompressed block to `sink` (e.g. to
+/// write the plain tar to a file while hashing it). A sink error stops the read.
+Result<UncompressedInfo> read_uncompressed(const std::string& path, const BlockSink& sink);
 
 }  // namespace imagebuilder::store
