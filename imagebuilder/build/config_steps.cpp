@@ -5,6 +5,7 @@
  */
 #include <algorithm>
 
+#include "imagebuilder/build/copy_step.hpp"
 #include "imagebuilder/build/describe.hpp"
 #include "imagebuilder/build/stage_builder.hpp"
 
@@ -23,27 +24,6 @@ void set_env(std::vector<std::string>& env, const std::string& name, const std::
   } else {
     env.push_back(prefix + value);
   }
-}
-
-/// `WORKDIR rel` continues from the current directory; `..` stops at `/`.
-std::string join_workdir(const std::string& current, const std::string& path) {
-  std::string joined = !path.empty() && path[0] == '/' ? path : (current.empty() ? "/" : current) + "/" + path;
-  std::vector<std::string> parts;
-  std::size_t start = 0;
-  while (start <= joined.size()) {
-    std::size_t end = joined.find('/', start);
-    if (end == std::string::npos) end = joined.size();
-    std::string part = joined.substr(start, end - start);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    start = end + 1;
-  }
-  std::string out;
-  for (const auto& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
 }
 
 /// `80` -> `80/tcp`; `53/UDP` -> `53/udp`.
@@ -75,7 +55,9 @@ Result<void> apply_config_step(StageState& state, const spec::Instruction& instr
         } else if constexpr (std::is_same_v<T, spec::Label>) {
           for (const auto& kv : step.pairs) c.labels[kv.key] = kv.value;
         } else if constexpr (std::is_same_v<T, spec::Workdir>) {
-          c.working_dir = join_workdir(c.working_dir, step.path);
+          // `WORKDIR rel` continues from the current directory, cleaned as a COPY
+          // destination is (`..` stops at `/`).
+          c.working_dir = image_dest_path(step.path, c.working_dir.empty() ? "/" : c.working_dir);
         } else if constexpr (std::is_same_v<T, spec::User>) {
           c.user = step.user;
         } else if constexpr (std::is_same_v<T, spec::Cmd>) {

@@ -26,17 +26,6 @@ using minirun::sys::ok;
 
 namespace {
 
-std::vector<std::string> split_components(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > pos) parts.emplace_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return parts;
-}
 
 /// The names in directory `dir_fd`, sorted by bytes, without `.` and `..`. The fd is
 /// dup'ed because closedir(3) closes the fd it was given.
@@ -253,6 +242,18 @@ class DigestVisitor : public SourceVisitor {
 };
 
 }  // namespace
+
+std::vector<std::string> split_components(std::string_view path) {
+  std::vector<std::string> parts;
+  size_t pos = 0;
+  while (pos <= path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > pos) parts.emplace_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return parts;
+}
 
 Result<std::string> read_link_at(int dir_fd, const std::string& name, const std::string& shown) {
   std::string target(256, '\0');

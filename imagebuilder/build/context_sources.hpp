@@ -88,6 +88,9 @@ Result<UniqueFd> open_in_source_root(int root_fd, const std::string& relative, i
 /// names `shown`.
 Result<std::string> read_link_at(int dir_fd, const std::string& name, const std::string& shown);
 
+/// The non-empty components of a slash-separated path (`/a//b/` -> `a`, `b`).
+std::vector<std::string> split_components(std::string_view path);
+
 /// `parent/name`, or `name` when parent is `.` or empty.
 std::string join_relative(std::string_view parent, std::string_view name);
 

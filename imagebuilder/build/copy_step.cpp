@@ -39,18 +39,6 @@ struct Owner {
   gid_t gid = 0;
 };
 
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> parts;
-  size_t pos = 0;
-  while (pos <= path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > pos) parts.emplace_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return parts;
-}
-
 std::string base_name(std::string_view path) {
   size_t slash = path.rfind('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
@@ -83,7 +71,7 @@ Result<UniqueFd> make_directories_in_root(int root_fd, std::string path, Owner o
   for (int links = 0;; ++links) {
     // Linux's own limit on symlinks followed in one lookup (path_resolution(7)).
     if (links > 40) return Error::from_errno("mkdir", shown, ELOOP);
-    std::vector<std::string> parts = split_path(path);
+    std::vector<std::string> parts = split_components(path);
     std::string done = "/";
     bool restarted = false;
     for (size_t i = 0; i < parts.size() && !restarted; ++i) {
@@ -397,7 +385,7 @@ std::string image_dest_path(std::string_view dest, std::string_view workdir) {
   std::string joined =
       !dest.empty() && dest[0] == '/' ? std::string(dest) : std::string(workdir) + "/" + std::string(dest);
   std::vector<std::string> kept;
-  for (auto& part : split_path(joined)) {
+  for (auto& part : split_components(joined)) {
     if (part == ".") continue;
     if (part == "..") {
       if (!kept.empty()) kept.pop_back();  // `/..` is `/`, as path.Join in Docker

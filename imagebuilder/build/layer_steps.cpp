@@ -81,8 +81,8 @@ const std::vector<std::string>& sources_of(const spec::Instruction& instruction)
 
 /// The matched sources of a COPY/ADD (URL sources of ADD kept as written), and,
 /// when `inputs` is given, their digests for the cache key.
-Result<std::vector<std::string>> resolve_sources(BuildShared& shared, const spec::Instruction& instruction,
-                                                 const SourceRoot& root, CacheInputs* inputs) {
+Result<std::vector<std::string>> resolve_sources(const spec::Instruction& instruction, const SourceRoot& root,
+                                                 CacheInputs* inputs) {
   const bool is_add = std::holds_alternative<spec::Add>(instruction.command);
   std::vector<std::string> matched;
   for (const auto& pattern : sources_of(instruction)) {
@@ -110,7 +110,6 @@ Result<std::vector<std::string>> resolve_sources(BuildShared& shared, const spec
       matched.push_back(relative);
     }
   }
-  (void)shared;
   return matched;
 }
 
@@ -186,7 +185,7 @@ Result<void> run_copy(BuildShared& shared, StageState& state, const spec::Instru
                       StepRootfs& rootfs) {
   auto root = open_source_root(shared, instruction);
   if (!root) return std::move(root.error());
-  auto sources = resolve_sources(shared, instruction, *root, nullptr);
+  auto sources = resolve_sources(instruction, *root, nullptr);
   if (!sources) return std::move(sources.error());
   CopyRequest request;
   request.source_root_fd = root->fd.get();
@@ -234,7 +233,7 @@ Result<void> add_layer_step_inputs(BuildShared& shared, const StageState& state,
   inputs.environment["workdir"] = state.config.config.working_dir;
   auto root = open_source_root(shared, instruction);
   if (!root) return std::move(root.error());
-  auto sources = resolve_sources(shared, instruction, *root, &inputs);
+  auto sources = resolve_sources(instruction, *root, &inputs);
   if (!sources) return std::move(sources.error());
   return minirun::sys::ok();
 }

@@ -60,8 +60,6 @@ Result<int> run_step(const RunStep& step, const std::string& rootfs, const std::
   minirun::runtime::CreateOptions options;
   options.id = id;
   options.bundle = scratch_dir;
-  options.start_through_pipe = true;
-  options.start_immediately = true;
   auto code = runtime.run(options, /*detach=*/false);
   if (!code) return std::move(code.error()).context("RUN");
   return *code;
