@@ -217,10 +217,10 @@ Result<void> read_all_files(const std::string& path, int current, EntryCollector
     struct stat st {};
     if (have_current && fstat(fd->get(), &st) == 0 && same_file(st, current_stat)) continue;
     LineReader reader(fd->get(), file, stats);
-    MINIRUN_TRY(drain_lines(reader, stats, add), "`" + file + "`");
+    if (auto read = drain_lines(reader, stats, add); !read) return std::move(read.error());
     if (reader.has_unfinished_line()) ++stats.corrupt_lines;  // a rotated file is complete
   }
-  if (current_reader != nullptr) MINIRUN_TRY(drain_lines(*current_reader, stats, add), "`" + path + "`");
+  if (current_reader != nullptr) return drain_lines(*current_reader, stats, add);
   return sys::ok();
 }
 

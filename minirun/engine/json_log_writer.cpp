@@ -18,6 +18,9 @@
  *
  * Invalid UTF-8 becomes U+FFFD, one per bad byte, like Docker; see json_log.hpp.
  *
+ * A failed write(2) (the disk is full) is returned to the monitor and loses that one
+ * record; the partial-line buffers are left consistent, so the next line is whole.
+ *
  * Man pages: write(2) (O_APPEND), rename(2), fstat(2), clock_gettime(2), utf-8(7).
  *
  * Lab: labs/07-engine
@@ -187,8 +190,9 @@ Result<void> JsonLogWriter::write(std::string_view stream, std::string_view byte
         MINIRUN_TRY(write_record(stream, line), "container log");
       } else {
         partial->append(line);
-        MINIRUN_TRY(write_record(stream, *partial), "container log");
-        partial->clear();
+        auto written = write_record(stream, *partial);
+        partial->clear();  // even on failure: a lost record must not prefix the next one
+        if (!written) return std::move(written.error()).context("container log");
       }
       bytes.remove_prefix(newline + 1);
       continue;
@@ -202,25 +206,24 @@ Result<void> JsonLogWriter::write(std::string_view stream, std::string_view byte
     if (buffered) partial->append(bytes.substr(0, room));
     std::string_view piece = buffered ? std::string_view(*partial) : bytes.substr(0, room);
     size_t held_back = split_character_length(piece);
-    MINIRUN_TRY(write_record(stream, piece.substr(0, piece.size() - held_back)), "container log");
-    if (buffered) {
+    auto written = write_record(stream, piece.substr(0, piece.size() - held_back));
+    if (buffered) {  // on failure too: the partial buffer stays below 16 KiB
       partial->erase(0, piece.size() - held_back);
     } else {
       partial->assign(piece.substr(piece.size() - held_back));
     }
+    if (!written) return std::move(written.error()).context("container log");
     bytes.remove_prefix(room);
   }
   return sys::ok();
 }
 
 Result<void> JsonLogWriter::flush() {
-  if (!partial_stdout_.empty()) {
-    MINIRUN_TRY(write_record("stdout", partial_stdout_), "container log");
-    partial_stdout_.clear();
-  }
-  if (!partial_stderr_.empty()) {
-    MINIRUN_TRY(write_record("stderr", partial_stderr_), "container log");
-    partial_stderr_.clear();
+  for (auto [stream, partial] : {std::pair{"stdout", &partial_stdout_}, std::pair{"stderr", &partial_stderr_}}) {
+    if (partial->empty()) continue;
+    auto written = write_record(stream, *partial);
+    partial->clear();
+    if (!written) return std::move(written.error()).context("container log");
   }
   return sys::ok();
 }
