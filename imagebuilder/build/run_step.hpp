@@ -4,7 +4,7 @@
  *
  * A `RUN` line is a command run in a container whose root filesystem is the image
  * built so far. The builder mounts that root (an overlay of the parent image's layers
- * plus an empty upper dir, see overlay_rootfs.hpp), writes an OCI bundle whose
+ * plus an empty upper dir, see minirun/sys/overlay.hpp), writes an OCI bundle whose
  * `config.json` gives the step Docker's default security (14 capabilities, the default
  * seccomp profile, masked /proc paths, no_new_privs), and asks the minirun runtime to run
  * it in the foreground: the step's output streams to the build's output, its exit code

@@ -6,14 +6,14 @@
 
 #include <sys/stat.h>
 
-#include "imagebuilder/store/overlay_rootfs.hpp"
+#include "minirun/sys/overlay.hpp"
 
 namespace imagebuilder::build {
 
 Result<void> StepRootfs::mount_view(const std::vector<std::string>& lower_dirs, bool writable) {
   merged_ = scratch() + "/rootfs";
   if (::mkdir(merged_.c_str(), 0755) != 0) return minirun::sys::Error::from_errno("mkdir", merged_);
-  store::OverlayDirs dirs;
+  minirun::sys::OverlayDirs dirs;
   dirs.lower = lower_dirs;
   dirs.empty_lower = scratch() + "/empty";
   if (writable) {
@@ -21,7 +21,7 @@ Result<void> StepRootfs::mount_view(const std::vector<std::string>& lower_dirs, 
     dirs.upper = upper_;
     dirs.work = scratch() + "/work";
   }
-  auto mounted = store::mount_overlay(dirs, merged_);
+  auto mounted = minirun::sys::mount_overlay(dirs, merged_);
   if (!mounted) return std::move(mounted.error());
   mount_ = std::move(*mounted);
   return minirun::sys::ok();

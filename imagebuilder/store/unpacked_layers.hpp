@@ -15,7 +15,7 @@
  * tree, so the build *adopts* it (a rename) instead of unpacking the tar it just wrote.
  *
  * A container's rootfs is then an overlay of lower_dirs() plus its own upper dir
- * (overlay_rootfs.hpp) — the API the minirun engine calls.
+ * (minirun/sys/overlay.hpp) — the API the minirun engine calls.
  *
  * Lab: the images lab (`ls /var/lib/minirun/images/layers`, then mount one yourself).
  */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -23,6 +24,11 @@
 #include "minirun/sys/file.hpp"
 
 namespace minirun::runtime {
+
+namespace {
+constexpr long kSysCloseRange = 436;             ///< close_range(2), Linux 5.9
+constexpr unsigned kCloseRangeCloexecFlag = 1U << 2;  ///< CLOSE_RANGE_CLOEXEC, Linux 5.11
+}  // namespace
 
 using sys::Error;
 using sys::Result;
@@ -145,6 +151,12 @@ Error finish_and_exec(const Process& process, const SeccompFilter* seccomp, Expl
   if (before_exec) {
     if (auto r = before_exec(arg, explain); !r) return std::move(r.error());
   }
+
+  // Every fd the runtime or its caller had open beyond stdio closes at execve: an engine
+  // (the monitor) holds pipes to its client, and a leaked directory fd into the host is
+  // an escape (CVE-2024-21626 was a leaked cgroup fd in runc). Fds the container needs
+  // (the error pipe of exec, the exec fifo) are done with by now.
+  (void)::syscall(kSysCloseRange, 3U, ~0U, kCloseRangeCloexecFlag);
 
   if (seccomp && !seccomp_loaded) {
     explain.begin();

@@ -1,6 +1,6 @@
 // Overlay views over layer directories: writes land in the upper dir, lower dirs stay
 // untouched, and a read-only view refuses writes.
-#include "imagebuilder/store/overlay_rootfs.hpp"
+#include "minirun/sys/overlay.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -11,6 +11,9 @@
 #include "minirun/sys/file.hpp"
 
 namespace imagebuilder::store {
+using minirun::sys::OverlayDirs;
+using minirun::sys::mount_overlay;
+using minirun::sys::overlay_options;
 namespace {
 
 class OverlayTest : public ::testing::Test {

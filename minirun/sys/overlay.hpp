@@ -1,5 +1,5 @@
 /**
- * @file overlay_rootfs.hpp
+ * @file overlay.hpp
  * @brief A container's root filesystem: read-only image layers + one writable layer.
  *
  * Each layer of an image is unpacked once into its own directory and never changed
@@ -15,6 +15,9 @@
  * real content, and the upper dir could no longer be turned into an OCI layer tar.
  *
  * Man pages: mount(2); kernel docs: Documentation/filesystems/overlayfs.rst.
+ * It lives in sys/ because both the image builder (a RUN step's root) and the engine
+ * (a container's root, mounted by its monitor) stack layers the same way.
+ *
  * Lab: the images lab (look at a container's upper dir while it writes).
  */
 #pragma once
@@ -25,9 +28,7 @@
 #include "minirun/sys/error.hpp"
 #include "minirun/sys/mount.hpp"
 
-namespace imagebuilder::store {
-
-using minirun::sys::Result;
+namespace minirun::sys {
 
 /// The directories of one overlay view. `lower` is ordered top layer first; when it is
 /// empty (an image `FROM scratch`), `empty_lower` is used, since overlayfs needs at
@@ -45,6 +46,6 @@ Result<std::string> overlay_options(const OverlayDirs& dirs);
 
 /// Mounts the overlay view at `target` (which must exist). Creates upper, work and
 /// empty_lower when missing. Detached again when the returned object dies.
-Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target);
+Result<ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target);
 
-}  // namespace imagebuilder::store
+}  // namespace minirun::sys

@@ -1,17 +1,16 @@
 /**
  * @file overlay_rootfs.cpp
- * @brief Mounting overlayfs over image layers; see overlay_rootfs.hpp.
+ * @brief Mounting overlayfs over image layers; see overlay.hpp.
  */
-#include "imagebuilder/store/overlay_rootfs.hpp"
+#include "minirun/sys/overlay.hpp"
 
 #include <sys/mount.h>
 #include <unistd.h>
 
 #include "minirun/sys/file.hpp"
 
-namespace imagebuilder::store {
+namespace minirun::sys {
 
-using minirun::sys::Error;
 
 namespace {
 /// Characters that would end an option (`,`) or a lower-dir entry (`:`) early.
@@ -59,7 +58,7 @@ Result<std::string> overlay_options(const OverlayDirs& dirs) {
   return options;
 }
 
-Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target) {
+Result<ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target) {
   auto options = overlay_options(dirs);
   if (!options) return std::move(options.error());
   for (const std::string* p : {&dirs.upper, &dirs.work, &dirs.empty_lower}) {
@@ -71,4 +70,4 @@ Result<minirun::sys::ScopedMount> mount_overlay(const OverlayDirs& dirs, const s
   return minirun::sys::ScopedMount(target);
 }
 
-}  // namespace imagebuilder::store
+}  // namespace minirun::sys

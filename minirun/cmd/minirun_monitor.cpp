@@ -1,0 +1,19 @@
+/**
+ * @file minirun_monitor.cpp
+ * @brief `minirun-monitor`: the per-container monitor process (see minirun/engine/monitor.hpp).
+ *
+ * Not for typing: `minirun start` launches it. A separate, static binary, so that each
+ * running container costs a few hundred KiB of memory, not a copy of the whole engine.
+ */
+#include <cstdio>
+
+#include "minirun/engine/monitor.hpp"
+
+int main(int argc, char** argv) {
+  auto args = minirun::engine::parse_monitor_args(argc, argv);
+  if (!args) {
+    std::fprintf(stderr, "%s\n", args.error().what().c_str());
+    return 2;
+  }
+  return minirun::engine::run_monitor(*args);
+}

@@ -1,0 +1,126 @@
+/**
+ * @file bundle_writer.cpp
+ * @brief Mount, volumes, /etc files, user, capabilities, seccomp, config.json; see bundle_writer.hpp.
+ */
+#include "minirun/engine/bundle_writer.hpp"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "minirun/engine/flag_values.hpp"
+#include "minirun/engine/oci_bundle.hpp"
+#include "minirun/engine/seccomp_profile.hpp"
+#include "minirun/engine/volumes.hpp"
+#include "minirun/runtime/capabilities.hpp"
+#include "minirun/sys/file.hpp"
+#include "minirun/sys/overlay.hpp"
+
+namespace minirun::engine {
+
+bool is_mount_point(const std::string& path) {
+  struct stat self{}, parent{};
+  if (::stat(path.c_str(), &self) < 0 || ::stat((path + "/..").c_str(), &parent) < 0) return false;
+  return self.st_dev != parent.st_dev;
+}
+
+Result<void> unmount_rootfs(const ContainerStore& store, const std::string& id) {
+  const std::string rootfs = store.rootfs_dir(id);
+  if (!is_mount_point(rootfs)) return sys::ok();
+  if (::umount2(rootfs.c_str(), MNT_DETACH) < 0) return Error::from_errno("umount2", rootfs);
+  return sys::ok();
+}
+
+Result<std::vector<std::string>> container_capabilities(const ContainerConfig& config) {
+  if (config.privileged) {
+    std::vector<std::string> all;
+    for (int cap = 0; cap <= runtime::last_capability(); ++cap) all.push_back(runtime::capability_name(cap));
+    return all;
+  }
+  return effective_capabilities(default_capabilities(), config.cap_add, config.cap_drop);
+}
+
+Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities) {
+  if (config.privileged || config.seccomp == "unconfined") return nlohmann::json(nullptr);
+  if (config.seccomp.empty() || config.seccomp == "builtin") return default_seccomp_for(capabilities);
+  return load_seccomp_profile(config.seccomp, capabilities);
+}
+
+namespace {
+
+std::string resolv_conf(const ContainerConfig& config) {
+  if (config.network_mode == "host") {
+    auto host = sys::read_file("/etc/resolv.conf");
+    if (host) return *host;
+  }
+  // No network but loopback (issue: networks come with `minirun network`): no resolver.
+  return "# minirun: this container has no network but loopback, so no DNS server\n";
+}
+
+Result<void> prepare_mounts(const ContainerStore& store, const ContainerConfig& config,
+                            std::map<std::string, std::string>& volume_dirs) {
+  VolumeStore volumes(store.volumes_root());
+  const std::string rootfs = store.rootfs_dir(config.id);
+  for (const auto& m : config.mounts) {
+    if (m.type == "volume") {
+      bool created = false;
+      auto volume = volumes.create(m.source, {}, &created);
+      if (!volume) return std::move(volume.error()).context("volume " + m.source);
+      if (!m.volume_nocopy) MINIRUN_TRY(seed_volume_from_rootfs(volume->mountpoint, rootfs, m.target), "volume " + m.source);
+      volume_dirs[m.source] = volume->mountpoint;
+    } else if (m.type == "bind") {
+      struct stat st{};
+      if (::stat(m.source.c_str(), &st) < 0) {
+        if (errno == ENOENT && m.bind_create_host_path) {
+          MINIRUN_TRY(sys::make_directories(m.source, 0755), "-v " + m.source);
+          continue;
+        }
+        return Error("bind mount source path does not exist: " + m.source +
+                     " (create it first, or use -v, which creates a missing directory)");
+      }
+    }
+  }
+  return sys::ok();
+}
+
+}  // namespace
+
+Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& config, const std::string& init_path) {
+  const std::string dir = store.dir(config.id);
+  const std::string rootfs = store.rootfs_dir(config.id);
+  bool mounted_here = false;
+  if (!is_mount_point(rootfs)) {
+    sys::OverlayDirs dirs{config.lower_dirs, dir + "/upper", dir + "/work", dir + "/empty-lower"};
+    auto mount = sys::mount_overlay(dirs, rootfs);
+    if (!mount) return std::move(mount.error()).context("mount the container's root filesystem");
+    mount->release();  // it outlives this function: the monitor unmounts it at the end
+    mounted_here = true;
+  }
+  auto written = [&]() -> Result<void> {
+    BundleInputs inputs;
+    inputs.rootfs = rootfs;
+    inputs.etc_dir = dir;
+    inputs.init_path = init_path;
+    MINIRUN_TRY(prepare_mounts(store, config, inputs.volume_dirs), "start");
+    const std::string hostname = container_hostname(config);
+    MINIRUN_TRY(sys::write_file_atomic(dir + "/hostname", hostname + "\n"), "start");
+    MINIRUN_TRY(sys::write_file_atomic(dir + "/hosts", hosts_file(hostname)), "start");
+    MINIRUN_TRY(sys::write_file_atomic(dir + "/resolv.conf", resolv_conf(config)), "start");
+    auto user = runtime::resolve_user_in_rootfs(rootfs, config.user);
+    if (!user) return std::move(user.error()).context("-u " + config.user);
+    inputs.user = *user;
+    auto caps = container_capabilities(config);
+    if (!caps) return std::move(caps.error());
+    inputs.capabilities = *caps;
+    auto seccomp = container_seccomp(config, *caps);
+    if (!seccomp) return std::move(seccomp.error()).context("--security-opt seccomp");
+    inputs.seccomp = std::move(*seccomp);
+    if (config.init && !sys::path_exists(init_path))
+      return Error("--init: " + init_path + " is missing (it is built next to minirun)");
+    const nlohmann::json spec = oci_config(config, inputs);
+    return sys::write_file_atomic(store.bundle_dir(config.id) + "/config.json", spec.dump(2), 0600);
+  }();
+  if (!written && mounted_here) (void)unmount_rootfs(store, config.id);
+  return written;
+}
+
+}  // namespace minirun::engine

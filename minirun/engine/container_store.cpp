@@ -1,0 +1,179 @@
+/**
+ * @file container_store.cpp
+ * @brief The containers directory and the name index; see container_store.hpp.
+ */
+#include "minirun/engine/container_store.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "minirun/sys/file.hpp"
+
+namespace minirun::engine {
+
+namespace {
+
+/// Adjectives and names for generated container names, after Docker's habit; the
+/// names are people whose work this kit stands on.
+constexpr const char* kAdjectives[] = {"brave",  "calm",   "eager",  "fervent", "gentle", "happy",  "jolly",
+                                       "keen",   "lucid",  "modest", "nifty",   "quirky", "serene", "sharp",
+                                       "tender", "upbeat", "vibrant", "wizardly", "zealous", "bold"};
+constexpr const char* kNames[] = {"ritchie", "thompson", "torvalds", "hopper",  "lovelace", "dijkstra", "lamport",
+                                  "liskov",  "kerckhoffs", "saltzer", "corbato", "mckusick", "bellard", "kay",
+                                  "hamilton", "allen",    "shannon", "turing",  "knuth",    "tanenbaum"};
+
+std::mt19937_64& random_engine() {
+  static std::mt19937_64 engine{std::random_device{}()};
+  return engine;
+}
+
+}  // namespace
+
+ContainerStore::ContainerStore(std::string data_root) : root_(std::move(data_root)) {}
+
+Result<void> ContainerStore::prepare() const {
+  for (const char* sub : {"/containers", "/names", "/runtime", "/volumes"})
+    MINIRUN_TRY(sys::make_directories(root_ + sub, 0711), "data root `" + root_ + "`");
+  return sys::ok();
+}
+
+std::string ContainerStore::new_id() {
+  std::string id;
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 64; ++i) id += hex[random_engine()() % 16];
+  return id;
+}
+
+std::string ContainerStore::new_name() const {
+  for (;;) {
+    std::string name = std::string(kAdjectives[random_engine()() % std::size(kAdjectives)]) + "_" +
+                       kNames[random_engine()() % std::size(kNames)];
+    if (!sys::path_exists(root_ + "/names/" + name)) return name;
+    name += "_" + std::to_string(random_engine()() % 100);
+    if (!sys::path_exists(root_ + "/names/" + name)) return name;
+  }
+}
+
+Result<void> ContainerStore::check_name(const std::string& name) {
+  bool ok = name.size() >= 2 && isalnum(static_cast<unsigned char>(name[0]));
+  for (char c : name) ok = ok && (isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-');
+  if (!ok)
+    return Error("--name: invalid container name \"" + name +
+                 "\": use letters, digits, '_', '.' and '-', starting with a letter or digit (at least 2 characters)");
+  return sys::ok();
+}
+
+Result<void> ContainerStore::create(const ContainerConfig& config) const {
+  MINIRUN_TRY(check_name(config.name), "create");
+  MINIRUN_TRY(prepare(), "create");
+  const std::string name_file = root_ + "/names/" + config.name;
+  {
+    auto fd = sys::open_file(name_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (!fd) {
+      if (fd.error().code() == EEXIST) {
+        std::string owner = sys::read_file(name_file).ok() ? *sys::read_file(name_file) : "?";
+        return Error("--name: the container name \"" + config.name + "\" is already in use by container " +
+                     owner.substr(0, 12) + "; remove it (`minirun rm " + config.name +
+                     "`) or choose another name");
+      }
+      return std::move(fd.error()).context("create: claim the name");
+    }
+    if (::write(fd->get(), config.id.data(), config.id.size()) != static_cast<ssize_t>(config.id.size())) {
+      Error error = Error::from_errno("write", name_file);
+      ::unlink(name_file.c_str());
+      return error;
+    }
+  }
+  auto undo = [&] {
+    (void)sys::remove_tree(dir(config.id));
+    ::unlink(name_file.c_str());
+  };
+  auto made = [&]() -> Result<void> {
+    if (::mkdir(dir(config.id).c_str(), 0700) < 0) return Error::from_errno("mkdir", dir(config.id));
+    for (const char* sub : {"/bundle", "/rootfs", "/upper", "/work"})
+      MINIRUN_TRY(sys::make_directories(dir(config.id) + sub, 0755), "create");
+    MINIRUN_TRY(sys::write_file_atomic(dir(config.id) + "/config.json", config.to_json().dump(2), 0600),
+                "create: write config.json");
+    MINIRUN_TRY(save_state(config.id, ContainerState{}), "create");
+    return sys::ok();
+  }();
+  if (!made) {
+    undo();
+    return std::move(made.error()).context("create " + config.name);
+  }
+  return sys::ok();
+}
+
+std::vector<std::string> ContainerStore::list_ids() const {
+  std::vector<std::string> ids;
+  DIR* d = ::opendir((root_ + "/containers").c_str());
+  if (d == nullptr) return ids;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    ids.emplace_back(e->d_name);
+  }
+  ::closedir(d);
+  return ids;
+}
+
+Result<std::string> ContainerStore::resolve(const std::string& id_or_name) const {
+  if (id_or_name.empty()) return Error("no container given");
+  std::string name = id_or_name[0] == '/' ? id_or_name.substr(1) : id_or_name;
+  if (name.find('/') == std::string::npos && name != "." && name != "..") {
+    if (auto id = sys::read_file(root_ + "/names/" + name); id && sys::path_exists(dir(*id))) return *id;
+  }
+  std::vector<std::string> matches;
+  for (const auto& id : list_ids())
+    if (id.compare(0, name.size(), name) == 0) matches.push_back(id);
+  if (matches.size() == 1) return matches[0];
+  if (matches.size() > 1)
+    return Error("\"" + id_or_name + "\" matches " + std::to_string(matches.size()) +
+                 " containers: give more of the id, or the name");
+  return Error("no such container: " + id_or_name + " (see `minirun ps -a`)");
+}
+
+Result<ContainerConfig> ContainerStore::load_config(const std::string& id) const {
+  auto text = sys::read_file(dir(id) + "/config.json");
+  if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": config.json is not valid JSON");
+  return ContainerConfig::from_json(j);
+}
+
+Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
+  auto text = sys::read_file(dir(id) + "/state.json");
+  if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": state.json is not valid JSON");
+  return ContainerState::from_json(j);
+}
+
+Result<void> ContainerStore::save_state(const std::string& id, const ContainerState& state) const {
+  ContainerState saved = state;
+  saved.monitor_lost = false;  // computed by readers, never a fact on disk
+  return sys::write_file_atomic(dir(id) + "/state.json", saved.to_json().dump(), 0600);
+}
+
+Result<ContainerLock> ContainerStore::lock(const std::string& id) const {
+  auto fd = sys::open_file(dir(id) + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (!fd) return std::move(fd.error()).context("lock container " + id.substr(0, 12));
+  while (::flock(fd->get(), LOCK_EX) < 0) {
+    if (errno != EINTR) return Error::from_errno("flock", dir(id) + "/lock");
+  }
+  return ContainerLock(std::move(*fd));
+}
+
+Result<void> ContainerStore::erase(const ContainerConfig& config) const {
+  MINIRUN_TRY(sys::remove_tree(dir(config.id)), "remove container " + config.id.substr(0, 12));
+  const std::string name_file = root_ + "/names/" + config.name;
+  auto owner = sys::read_file(name_file);
+  if (owner && *owner == config.id) ::unlink(name_file.c_str());
+  return sys::ok();
+}
+
+}  // namespace minirun::engine

@@ -1,0 +1,353 @@
+/**
+ * @file engine.cpp
+ * @brief start (spawning the monitor), stop, kill, pause, wait, list, inspect; see engine.hpp.
+ *
+ * `create` and `remove` touch the image store (holds), so they live in image_lifecycle.cpp.
+ */
+#include "minirun/engine/engine.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <thread>
+
+#include "minirun/engine/bundle_writer.hpp"
+#include "minirun/engine/monitor.hpp"
+#include "minirun/sys/file.hpp"
+#include "minirun/sys/process.hpp"
+
+namespace minirun::engine {
+
+std::string executable_dir() {
+  char path[PATH_MAX];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return ".";
+  std::string exe(path, static_cast<size_t>(n));
+  return exe.substr(0, exe.rfind('/'));
+}
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)), store_(options_.data_root) {
+  const std::string dir = executable_dir();
+  if (options_.monitor_path.empty()) options_.monitor_path = dir + "/minirun-monitor";
+  if (options_.init_path.empty()) options_.init_path = dir + "/minirun-init";
+  if (options_.self_path.empty()) options_.self_path = dir + "/minirun";
+}
+
+runtime::Runtime Engine::runtime() const { return runtime::Runtime({.root = store_.runtime_root()}); }
+
+namespace {
+
+bool supervised(ContainerStatus s) {
+  return s == ContainerStatus::running || s == ContainerStatus::paused || s == ContainerStatus::restarting;
+}
+
+/// Reads one "\n"-terminated line from the monitor's status channel ("" at EOF).
+std::string read_line(int fd) {
+  std::string line;
+  char c;
+  for (;;) {
+    ssize_t n = ::read(fd, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || c == '\n') return line;
+    line += c;
+  }
+}
+
+/// Moves `fd` to `target` in a freshly forked child (the fd stays open across exec).
+void place_fd(int fd, int target) {
+  if (fd == target) {
+    ::fcntl(fd, F_SETFD, 0);
+  } else {
+    ::dup2(fd, target);
+  }
+}
+
+}  // namespace
+
+Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto config = store_.load_config(*id);
+  if (!config) return std::move(config.error());
+  // Claim the start under the lock: the claim is our pid as the "monitor" until the real
+  // monitor writes its own. A second `start` meanwhile sees a live monitor and backs
+  // off; if we die before the monitor runs, the claim names a dead process and expires.
+  // The lock is not held while the monitor starts: the monitor needs it to write state.
+  std::optional<Error> refused;
+  bool clean_up = false;
+  auto claimed = store_.update_state(*id, [&](ContainerState& s) {
+    const ContainerState now = observe(s);
+    if (monitor_alive(now)) {
+      refused = Error(attach ? "container " + config->name + " is already running; use `minirun logs -f` to follow it"
+                             : std::string());
+      return;
+    }
+    if (now.monitor_lost && now.status != ContainerStatus::dead) {
+      refused = Error("container " + config->name + " runs without its monitor; `minirun rm -f " + config->name + "` it");
+      return;
+    }
+    clean_up = now.monitor_lost;
+    auto self = sys::process_start_time(::getpid());
+    s.monitor_pid = ::getpid();
+    s.monitor_start_time = self ? *self : 0;
+  });
+  if (!claimed) return std::move(claimed.error());
+  if (refused) {
+    if (refused->message().empty()) return sys::ok();  // Docker: starting a running container is not an error
+    return std::move(*refused);
+  }
+  if (clean_up) MINIRUN_TRY(clean_up_unsupervised(*config), "start");
+  auto started = start_locked(*config, attach);
+  if (!started) {
+    (void)store_.update_state(*id, [](ContainerState& s) {
+      if (s.monitor_pid == ::getpid()) s.monitor_pid = 0;
+    });
+  }
+  return started;
+}
+
+Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* attach) {
+  if (!sys::path_exists(options_.monitor_path))
+    return Error("start: " + options_.monitor_path + " is missing (it is built next to minirun)");
+  int status[2];
+  if (::pipe2(status, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
+  sys::UniqueFd status_read(status[0]), status_write(status[1]);
+
+  // Everything the child needs is built before fork: after fork only async-signal-safe calls.
+  std::vector<std::string> args = {options_.monitor_path, "--data-root", options_.data_root, "--id", config.id,
+                                   "--self", options_.self_path, "--image-root", options_.image_root,
+                                   "--init", options_.init_path};
+  if (attach) args.push_back("--attached");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  sys::UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!null_fd) return Error::from_errno("open", "/dev/null");
+  // Park the fds the monitor inherits above 10, so that placing them at 0-5 never
+  // overwrites one before it is copied.
+  const int in = ::fcntl(attach && attach->stdin_fd >= 0 ? attach->stdin_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
+  const int out = ::fcntl(attach ? attach->stdout_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
+  const int err = ::fcntl(attach ? attach->stderr_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
+  sys::UniqueFd in_fd(in), out_fd(out), err_fd(err);
+
+  pid_t child = ::fork();
+  if (child < 0) return Error::from_errno("fork");
+  if (child == 0) {
+    // A session of its own: no terminal, no job control signals from the user's shell,
+    // and after the second fork not even a parent that waits for it.
+    ::setsid();
+    pid_t monitor = ::fork();
+    if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
+    place_fd(in, 0);
+    place_fd(null_fd.get(), 1);
+    place_fd(null_fd.get(), 2);
+    place_fd(status_write.get(), kMonitorStatusFd);
+    place_fd(out, kMonitorStdoutFd);
+    place_fd(err, kMonitorStderrFd);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int wstatus = 0;
+  while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  status_write.reset();
+  const std::string line = read_line(status_read.get());
+  if (line.rfind("started ", 0) == 0) {
+    if (attach) {
+      attach_fd_ = status_read.release();
+      attach_id_ = config.id;
+    }
+    return sys::ok();
+  }
+  if (line.rfind("error ", 0) == 0) return Error("start " + config.name + ": " + line.substr(6));
+  return Error("start " + config.name + ": the monitor exited before the container started; see " +
+               store_.dir(config.id) + "/monitor.log");
+}
+
+Result<int> Engine::wait_attached() {
+  if (attach_fd_ < 0) return Error("wait_attached: no attached container");
+  sys::UniqueFd channel(attach_fd_);
+  attach_fd_ = -1;
+  // Ctrl-C in the terminal goes to the container, as with `docker run` (--sig-proxy).
+  sigset_t forwarded, old;
+  sigemptyset(&forwarded);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&forwarded, sig);
+  ::sigprocmask(SIG_BLOCK, &forwarded, &old);
+  std::atomic<bool> done{false};
+  std::thread forwarder([&] {
+    timespec tick{0, 100'000'000};
+    while (!done) {
+      siginfo_t info{};
+      int sig = ::sigtimedwait(&forwarded, &info, &tick);
+      if (sig > 0) (void)kill(attach_id_, sig);
+    }
+  });
+  std::string line;
+  for (;;) {
+    line = read_line(channel.get());
+    if (line.empty() || line.rfind("exit ", 0) == 0) break;
+  }
+  // With --rm the monitor has become `minirun rm`: the channel ends when it is done.
+  if (!line.empty()) {
+    char c;
+    while (::read(channel.get(), &c, 1) > 0) {
+    }
+  }
+  done = true;
+  forwarder.join();
+  ::sigprocmask(SIG_SETMASK, &old, nullptr);
+  if (line.rfind("exit ", 0) != 0)
+    return Error("the container's monitor went away before reporting the exit code; see `minirun ps -a`");
+  return std::atoi(line.c_str() + 5);
+}
+
+Result<ContainerState> Engine::wait_not_running(const std::string& id, int timeout_ms) const {
+  for (int waited = 0;; waited += 10) {
+    auto state = store_.load_state(id);
+    if (!state) return state;
+    ContainerState now = observe(*state);
+    if (!monitor_alive(now) && !(now.monitor_lost && now.status != ContainerStatus::dead)) return now;
+    if (waited >= timeout_ms) return now;
+    ::usleep(10'000);
+  }
+}
+
+Result<void> Engine::clean_up_unsupervised(const ContainerConfig& config) {
+  runtime::Runtime rt = runtime();
+  if (rt.load(config.id).ok()) MINIRUN_TRY(rt.remove(config.id, true), "clean up " + config.name);
+  MINIRUN_TRY(unmount_rootfs(store_, config.id), "clean up " + config.name);
+  auto state = store_.update_state(config.id, [](ContainerState& s) {
+    if (supervised(s.status)) {
+      s.status = ContainerStatus::exited;
+      s.exit_code = s.exit_code == 0 ? 137 : s.exit_code;
+      s.finished_at = now_rfc3339();
+    }
+    s.pid = 0;
+    s.monitor_pid = 0;
+  });
+  if (!state) return std::move(state.error());
+  return sys::ok();
+}
+
+Result<void> Engine::stop(const std::string& id_or_name, std::optional<int> timeout) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto config = store_.load_config(*id);
+  if (!config) return std::move(config.error());
+  auto state = store_.update_state(*id, [](ContainerState& s) { s.stop_requested = true; });
+  if (!state) return std::move(state.error());
+  ContainerState now = observe(*state);
+  if (!supervised(now.status)) {
+    if (now.monitor_lost) return clean_up_unsupervised(*config);
+    return sys::ok();  // already stopped: nothing to do, as in Docker
+  }
+  auto signal = runtime::parse_signal(config->stop_signal);
+  if (!signal) return std::move(signal.error()).context("StopSignal");
+  runtime::Runtime rt = runtime();
+  // A frozen process does not handle the signal until it thaws.
+  (void)rt.kill(*id, *signal, false);
+  if (now.status == ContainerStatus::paused) (void)rt.resume(*id);
+  const int grace = timeout.value_or(config->stop_timeout);
+  auto after = wait_not_running(*id, grace < 0 ? INT_MAX : grace * 1000);
+  if (!after) return std::move(after.error());
+  if (monitor_alive(*after) || after->monitor_lost) {
+    (void)rt.kill(*id, SIGKILL, true);
+    after = wait_not_running(*id, 10'000);
+    if (!after) return std::move(after.error());
+  }
+  if (after->monitor_lost || monitor_alive(*after)) return clean_up_unsupervised(*config);
+  return sys::ok();
+}
+
+Result<void> Engine::kill(const std::string& id_or_name, int signal) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto state = store_.load_state(*id);
+  if (!state) return std::move(state.error());
+  const ContainerState now = observe(*state);
+  if (now.status != ContainerStatus::running && now.status != ContainerStatus::paused)
+    return Error("container " + id_or_name + " is not running");
+  // Docker: a container killed by the user is not restarted (unless-stopped/always
+  // containers restart only on daemon restart); SIGKILL/SIGTERM are "stops".
+  if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT)
+    (void)store_.update_state(*id, [](ContainerState& s) { s.stop_requested = true; });
+  return runtime().kill(*id, signal, false);
+}
+
+Result<void> Engine::restart(const std::string& id_or_name, std::optional<int> timeout) {
+  MINIRUN_TRY(stop(id_or_name, timeout), "restart");
+  return start(id_or_name);
+}
+
+Result<void> Engine::pause(const std::string& id_or_name) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto state = store_.load_state(*id);
+  if (!state) return std::move(state.error());
+  if (observe(*state).status != ContainerStatus::running)
+    return Error("container " + id_or_name + " is not running (status " + status_name(observe(*state).status) + ")");
+  MINIRUN_TRY(runtime().pause(*id), "pause");
+  auto s = store_.update_state(*id, [](ContainerState& st) { st.status = ContainerStatus::paused; });
+  if (!s) return std::move(s.error());
+  return sys::ok();
+}
+
+Result<void> Engine::unpause(const std::string& id_or_name) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto state = store_.load_state(*id);
+  if (!state) return std::move(state.error());
+  if (observe(*state).status != ContainerStatus::paused) return Error("container " + id_or_name + " is not paused");
+  MINIRUN_TRY(runtime().resume(*id), "unpause");
+  auto s = store_.update_state(*id, [](ContainerState& st) {
+    if (st.status == ContainerStatus::paused) st.status = ContainerStatus::running;
+  });
+  if (!s) return std::move(s.error());
+  return sys::ok();
+}
+
+Result<int> Engine::wait(const std::string& id_or_name) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  for (;;) {
+    auto state = store_.load_state(*id);
+    if (!state) return std::move(state.error());
+    const ContainerState now = observe(*state);
+    if (now.status == ContainerStatus::exited || now.status == ContainerStatus::dead ||
+        now.status == ContainerStatus::created)
+      return now.exit_code;
+    ::usleep(20'000);
+  }
+}
+
+Result<ContainerView> Engine::inspect(const std::string& id_or_name) const {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto config = store_.load_config(*id);
+  if (!config) return std::move(config.error());
+  auto state = store_.load_state(*id);
+  if (!state) return std::move(state.error());
+  return ContainerView{std::move(*config), observe(std::move(*state))};
+}
+
+std::vector<ContainerView> Engine::list(bool all) const {
+  std::vector<ContainerView> views;
+  for (const auto& id : store_.list_ids()) {
+    auto config = store_.load_config(id);
+    auto state = store_.load_state(id);
+    if (!config || !state) continue;  // being created or removed right now
+    ContainerState now = observe(std::move(*state));
+    if (!all && !supervised(now.status)) continue;
+    views.push_back({std::move(*config), std::move(now)});
+  }
+  std::sort(views.begin(), views.end(),
+            [](const ContainerView& a, const ContainerView& b) { return a.config.created > b.config.created; });
+  return views;
+}
+
+}  // namespace minirun::engine

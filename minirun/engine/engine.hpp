@@ -1,0 +1,131 @@
+/**
+ * @file engine.hpp
+ * @brief The engine as a library: create, start, stop, kill, remove, list, inspect, wait.
+ *
+ * `minirun` (the command) is a thin layer over this class, and the swarm agent drives the
+ * same class, so everything a program needs to run containers is here, and everything
+ * lives on disk (container_store.hpp): an Engine object holds no state a crash could lose.
+ *
+ * The life of a detached container, as `minirun run -d busybox sleep 60` lives it:
+ *
+ *     minirun (this process)                         minirun-monitor (one per container)
+ *     create: resolve the image, merge its config
+ *       with the flags, claim the name, write
+ *       config.json, hold the image
+ *     start: mount the overlay rootfs, write the
+ *       OCI bundle, spawn the monitor ------------->  (double fork, own session)
+ *                                                     Runtime::create + start: the container
+ *       wait for "started" or an error <------------  "started"
+ *     exit                                            poll: stdout/stderr -> json log,
+ *                                                     healthchecks, the init's pidfd
+ *                                                     exit: reap, record exit code and OOM,
+ *                                                     restart policy, unmount, (--rm: remove)
+ *
+ * `stop` never talks to the monitor: it marks the state "stop requested", signals the
+ * container's init through the runtime, and waits for the monitor to record the exit,
+ * so a stop works the same whether the monitor is healthy, busy, or gone.
+ *
+ * Reference: docker run/start/stop/rm/ps/inspect/wait documentation. Lab: labs/07-engine.
+ */
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "minirun/engine/container_config.hpp"
+#include "minirun/engine/container_state.hpp"
+#include "minirun/engine/container_store.hpp"
+#include "minirun/runtime/container.hpp"
+
+namespace minirun::engine {
+
+struct EngineOptions {
+  std::string data_root = "/var/lib/minirun";
+  std::string image_root = "/var/lib/minirun/images";  ///< the imagebuilder store
+  std::string monitor_path;  ///< minirun-monitor; default: next to this executable
+  std::string init_path;     ///< minirun-init for --init; default: next to this executable
+  std::string self_path;     ///< the minirun executable (the monitor runs `rm` through it for --rm)
+};
+
+/// What `run`/`create` asks for: a config whose fields the flags set, plus which ones
+/// they set, since an unset flag means "take the image's".
+struct CreateRequest {
+  ContainerConfig config;
+  bool entrypoint_set = false;  ///< --entrypoint given (even empty: "" clears the image's)
+  bool stop_signal_set = false;
+  bool no_healthcheck = false;
+  std::vector<std::string> env_flags;  ///< -e / --env-file, applied over the image's Env
+  std::map<std::string, std::string> label_flags;
+  std::vector<std::string> security_opts;  ///< raw --security-opt values, kept for inspect
+};
+
+/// How a foreground `run`/`start -a` is attached to this process.
+struct Attach {
+  int stdin_fd = -1;   ///< passed to the container with -i, else -1
+  int stdout_fd = 1;   ///< the monitor copies the container's stdout here (and to the log)
+  int stderr_fd = 2;
+};
+
+/// A container as `ps` and `inspect` see it.
+struct ContainerView {
+  ContainerConfig config;
+  ContainerState state;  ///< observed: checked against the system (container_state.hpp)
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineOptions options);
+
+  const EngineOptions& options() const { return options_; }
+  const ContainerStore& store() const { return store_; }
+
+  /// `create`: resolves the image, merges, validates, writes the container. Returns its config.
+  Result<ContainerConfig> create(CreateRequest request);
+  /// `start`: mounts the rootfs, writes the bundle, starts the monitor, waits until the
+  /// container runs (or failed to). With `attach`, the monitor copies output to the
+  /// given fds and start returns once it runs; wait_attached() then gives the exit code.
+  Result<void> start(const std::string& id_or_name, const Attach* attach = nullptr);
+  /// After start(..., attach): the exit code once the container has exited (the monitor
+  /// writes it on the attach channel). Forwards SIGINT/SIGTERM/... to the container.
+  Result<int> wait_attached();
+  /// `stop`: the stop signal, `timeout` seconds (default: the container's), then SIGKILL.
+  Result<void> stop(const std::string& id_or_name, std::optional<int> timeout = std::nullopt);
+  /// `kill`: a signal to the container's init. The exit it causes is not restarted.
+  Result<void> kill(const std::string& id_or_name, int signal);
+  /// `rm`: refuses a running container unless `force` (which kills it first).
+  /// `volumes` also removes its anonymous volumes.
+  Result<void> remove(const std::string& id_or_name, bool force, bool volumes);
+  /// `restart`: stop (if running) + start.
+  Result<void> restart(const std::string& id_or_name, std::optional<int> timeout = std::nullopt);
+  /// `pause` / `unpause`: the cgroup freezer.
+  Result<void> pause(const std::string& id_or_name);
+  Result<void> unpause(const std::string& id_or_name);
+  /// `wait`: blocks until the container is not running; returns its exit code.
+  Result<int> wait(const std::string& id_or_name);
+
+  Result<ContainerView> inspect(const std::string& id_or_name) const;
+  /// Every container (with `all`) or the running ones, newest first.
+  std::vector<ContainerView> list(bool all) const;
+
+  /// The runtime over this engine's runtime state root.
+  runtime::Runtime runtime() const;
+
+ private:
+  Result<void> start_locked(const ContainerConfig& config, const Attach* attach);
+  /// Waits until the monitor has recorded that the container is no longer running.
+  Result<ContainerState> wait_not_running(const std::string& id, int timeout_ms) const;
+  /// Cleans up a container whose monitor is gone: runtime state, cgroup, rootfs mount.
+  Result<void> clean_up_unsupervised(const ContainerConfig& config);
+
+  EngineOptions options_;
+  ContainerStore store_;
+  int attach_fd_ = -1;  ///< read end of the channel from the attached monitor
+  std::string attach_id_;
+};
+
+/// The directory of the running executable (for the monitor and init binaries).
+std::string executable_dir();
+
+}  // namespace minirun::engine

@@ -1,0 +1,495 @@
+/**
+ * @file monitor.cpp
+ * @brief The monitor's loop: start, copy output, probe health, reap, restart; see monitor.hpp.
+ *
+ * Memory matters here (one monitor per container, target under 2 MiB resident): the
+ * loop uses one 16 KiB buffer on the stack, reads the two small JSON files once, and
+ * keeps nothing else that grows.
+ */
+#include "minirun/engine/monitor.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+
+#include "minirun/engine/bundle_writer.hpp"
+#include "minirun/engine/container_store.hpp"
+#include "minirun/engine/json_log.hpp"
+#include "minirun/engine/restart_policy.hpp"
+#include "minirun/runtime/cgroup.hpp"
+#include "minirun/runtime/console.hpp"
+#include "minirun/runtime/container.hpp"
+#include "minirun/sys/file.hpp"
+
+namespace minirun::engine {
+
+using sys::UniqueFd;
+
+namespace {
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+/// Writes a whole line to the status channel; a closed channel (the client is gone) is fine.
+void tell(int fd, const std::string& line) {
+  if (fd < 0) return;
+  std::string text = line + "\n";
+  (void)!::write(fd, text.data(), text.size());
+}
+
+/// Copies `data` to an attached terminal or pipe; gives up on that fd when it fails.
+void forward(int& fd, const char* data, size_t size) {
+  while (fd >= 0 && size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      fd = -1;  // the client went away: keep logging, stop forwarding
+      return;
+    }
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+}
+
+/// One healthcheck run in progress: a forked copy of the monitor doing `exec`.
+struct Probe {
+  pid_t pid = -1;
+  UniqueFd output;  ///< read end of the probe's stdout+stderr
+  std::string captured;
+  std::string start;
+  int64_t deadline_ns = 0;
+};
+
+class Supervisor {
+ public:
+  Supervisor(const MonitorArgs& args, ContainerConfig config, nlohmann::json bundle)
+      : args_(args),
+        store_(args.data_root),
+        config_(std::move(config)),
+        bundle_(std::move(bundle)),
+        runtime_({.root = store_.runtime_root()}) {
+    if (args.attached) {
+      stdout_fd_ = kMonitorStdoutFd;
+      stderr_fd_ = kMonitorStderrFd;
+    }
+  }
+
+  int run();
+
+ private:
+  /// Creates and starts the container once; fills created_, out_, err_ / master_.
+  Result<void> start_container();
+  /// Polls until the init exits; returns its exit status.
+  Result<sys::ExitStatus> supervise();
+  /// After the init exited: OOM count, runtime delete, drain the output.
+  bool finish_container();
+  void pump(int& fd, const char* stream);
+  void start_probe();
+  void finish_probe(bool timed_out);
+  void record_exit(int code, bool oom, const std::string& error);
+  bool stop_requested();
+  void unmount_rootfs();
+
+  const MonitorArgs& args_;
+  ContainerStore store_;
+  ContainerConfig config_;
+  nlohmann::json bundle_;
+  runtime::Runtime runtime_;
+  std::optional<JsonLogWriter> log_;
+  int status_fd_ = kMonitorStatusFd;
+  int stdout_fd_ = -1;
+  int stderr_fd_ = -1;
+
+  std::optional<runtime::CreatedContainer> created_;
+  UniqueFd out_, err_, master_;
+  int64_t started_ns_ = 0;
+
+  HealthState health_;
+  Probe probe_;
+  int64_t next_probe_ns_ = 0;
+};
+
+Result<void> Supervisor::start_container() {
+  int out[2], err[2];
+  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
+  UniqueFd out_write(out[1]), err_write(err[1]);
+  out_.reset(out[0]);
+  err_.reset(err[0]);
+  UniqueFd console_ours, console_theirs;
+  runtime::CreateOptions options;
+  options.id = config_.id;
+  options.bundle = store_.bundle_dir(config_.id);
+  options.start_through_pipe = true;
+  options.start_immediately = true;
+  if (config_.tty) {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return Error::from_errno("socketpair");
+    console_ours.reset(fds[0]);
+    console_theirs.reset(fds[1]);
+    options.console_fd = console_theirs.get();
+  }
+  // The container's init inherits our fds 0, 1 and 2: point 1 and 2 at the pipes for
+  // the clone, then back at monitor.log.
+  UniqueFd saved_out(::fcntl(1, F_DUPFD_CLOEXEC, 10)), saved_err(::fcntl(2, F_DUPFD_CLOEXEC, 10));
+  ::dup2(out_write.get(), 1);
+  ::dup2(err_write.get(), 2);
+  auto created = runtime_.create(options);
+  ::dup2(saved_out.get(), 1);
+  ::dup2(saved_err.get(), 2);
+  if (!created) return std::move(created.error());
+  console_theirs.reset();
+  if (auto r = runtime_.start(*created); !r) {
+    (void)runtime_.remove(config_.id, true);
+    return std::move(r.error());
+  }
+  if (created->terminal) {
+    auto master = runtime::receive_fd(console_ours.get());
+    if (!master) {
+      (void)runtime_.remove(config_.id, true);
+      return std::move(master.error());
+    }
+    master_ = std::move(*master);
+    // Size the pty like the attached terminal, so full-screen programs draw right.
+    winsize size{};
+    if (stdout_fd_ >= 0 && ::ioctl(stdout_fd_, TIOCGWINSZ, &size) == 0) ::ioctl(master_.get(), TIOCSWINSZ, &size);
+  }
+  created_.emplace(std::move(*created));
+  started_ns_ = monotonic_ns();
+  return sys::ok();
+}
+
+bool Supervisor::stop_requested() {
+  auto state = store_.load_state(config_.id);
+  return state && state->stop_requested;
+}
+
+void Supervisor::pump(int& fd, const char* stream) {
+  char buffer[16384];
+  ssize_t n = ::read(fd, buffer, sizeof buffer);
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {  // EOF (or EIO on a pty whose last writer is gone)
+    if (fd == out_.get()) out_.reset();
+    else if (fd == err_.get()) err_.reset();
+    else if (fd == master_.get()) master_.reset();
+    fd = -1;
+    return;
+  }
+  if (log_) (void)log_->write(stream, std::string_view(buffer, static_cast<size_t>(n)));
+  forward(std::string_view(stream) == "stderr" ? stderr_fd_ : stdout_fd_, buffer, static_cast<size_t>(n));
+}
+
+void Supervisor::start_probe() {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return;
+  probe_.output.reset(fds[0]);
+  probe_.captured.clear();
+  probe_.start = now_rfc3339();
+  probe_.deadline_ns = monotonic_ns() + config_.healthcheck.timeout_ns;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    nlohmann::json process = bundle_["process"];
+    process["args"] = config_.healthcheck.argv();
+    process["terminal"] = false;
+    auto parsed = runtime::parse_process(process, "healthcheck");
+    if (!parsed) {
+      std::string text = parsed.error().what() + "\n";
+      (void)!::write(2, text.data(), text.size());
+      ::_exit(126);
+    }
+    runtime::ExecOptions options;
+    options.pid_file = store_.dir(config_.id) + "/health.pid";
+    auto code = runtime_.exec(config_.id, *parsed, options);
+    if (!code) {
+      std::string text = code.error().what() + "\n";
+      (void)!::write(2, text.data(), text.size());
+      ::_exit(126);
+    }
+    ::_exit(*code & 0xff);
+  }
+  ::close(fds[1]);
+  if (pid < 0) {
+    probe_.output.reset();
+    return;
+  }
+  probe_.pid = pid;
+}
+
+void Supervisor::finish_probe(bool timed_out) {
+  int code = -1;
+  if (timed_out) {
+    // Kill the probe's command in the container first (its pid is in health.pid), then
+    // the exec process that waits for it.
+    if (auto pid = sys::read_file(store_.dir(config_.id) + "/health.pid"); pid) {
+      pid_t target = static_cast<pid_t>(std::atoi(pid->c_str()));
+      if (target > 1) ::kill(target, SIGKILL);
+    }
+    ::kill(probe_.pid, SIGKILL);
+  }
+  int status = 0;
+  while (::waitpid(probe_.pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!timed_out) code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ::unlink((store_.dir(config_.id) + "/health.pid").c_str());
+  HealthProbe result{probe_.start, now_rfc3339(), code, probe_.captured};
+  if (timed_out)
+    result.output = "Health check exceeded timeout (" +
+                    std::to_string(config_.healthcheck.timeout_ns / 1'000'000'000) + "s)";
+  const bool in_start_period = monotonic_ns() - started_ns_ < config_.healthcheck.start_period_ns;
+  record_probe(health_, config_.healthcheck, result, in_start_period);
+  const HealthState snapshot = health_;
+  (void)store_.update_state(config_.id, [&](ContainerState& s) { s.health = snapshot; });
+  probe_.pid = -1;
+  probe_.output.reset();
+  next_probe_ns_ = monotonic_ns() + next_probe_delay(health_, config_.healthcheck, in_start_period);
+}
+
+Result<sys::ExitStatus> Supervisor::supervise() {
+  int out = out_.get(), err = err_.get(), master = master_.get();
+  int input = (config_.tty && args_.attached && config_.open_stdin) ? 0 : -1;
+  const bool health = config_.healthcheck.enabled();
+  if (health) next_probe_ns_ = monotonic_ns() + next_probe_delay(health_, config_.healthcheck, true);
+  for (;;) {
+    pollfd fds[6];
+    int n = 0;
+    fds[n++] = {created_->init.pidfd(), POLLIN, 0};
+    const int pipes_at = n;
+    fds[n++] = {master >= 0 ? master : out, POLLIN, 0};
+    fds[n++] = {err, POLLIN, 0};
+    fds[n++] = {input, POLLIN, 0};
+    fds[n++] = {probe_.output ? probe_.output.get() : -1, POLLIN, 0};
+    int timeout_ms = -1;
+    if (health) {
+      const int64_t due = probe_.pid > 0 ? probe_.deadline_ns : next_probe_ns_;
+      timeout_ms = static_cast<int>(std::max<int64_t>(0, (due - monotonic_ns()) / 1'000'000 + 1));
+    }
+    if (::poll(fds, n, timeout_ms) < 0 && errno != EINTR) return Error::from_errno("poll");
+    if (fds[pipes_at].revents) pump(master >= 0 ? master : out, "stdout");
+    if (fds[pipes_at + 1].revents) pump(err, "stderr");
+    if (fds[pipes_at + 2].revents) {
+      char buffer[4096];
+      ssize_t got = ::read(input, buffer, sizeof buffer);
+      if (got > 0 && master >= 0) forward(master, buffer, static_cast<size_t>(got));
+      if (got <= 0) input = -1;
+    }
+    if (fds[pipes_at + 3].revents) {
+      char buffer[4096];
+      ssize_t got = ::read(probe_.output.get(), buffer, sizeof buffer);
+      if (got > 0 && probe_.captured.size() < 4096) probe_.captured.append(buffer, static_cast<size_t>(got));
+      if (got <= 0) finish_probe(false);
+    }
+    if (health && probe_.pid > 0 && monotonic_ns() >= probe_.deadline_ns) finish_probe(true);
+    if (health && probe_.pid < 0 && monotonic_ns() >= next_probe_ns_) start_probe();
+    if (fds[0].revents) return created_->init.wait();
+  }
+}
+
+bool Supervisor::finish_container() {
+  bool oom = false;
+  if (auto state = runtime_.load(config_.id); state) {
+    if (auto cgroup = runtime::open_container_cgroup(*state); cgroup && *cgroup) {
+      if (auto stats = (*cgroup)->stats(); stats) oom = stats->oom_kills > 0;
+    }
+  }
+  // Deleting the runtime container kills what is left in its cgroup, so the output
+  // pipes reach EOF and the drain below ends.
+  if (auto r = runtime_.remove(config_.id, true); !r)
+    std::fprintf(stderr, "minirun-monitor: delete %s: %s\n", config_.id.c_str(), r.error().what().c_str());
+  if (probe_.pid > 0) finish_probe(true);
+  int out = out_.get(), err = err_.get(), master = master_.get();
+  for (int* fd : {&out, &err, &master}) {
+    if (*fd < 0) continue;
+    ::fcntl(*fd, F_SETFL, ::fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    while (*fd >= 0) pump(*fd, fd == &err ? "stderr" : "stdout");
+  }
+  out_.reset();
+  err_.reset();
+  master_.reset();
+  if (log_) (void)log_->flush();
+  created_.reset();
+  return oom;
+}
+
+void Supervisor::record_exit(int code, bool oom, const std::string& error) {
+  (void)store_.update_state(config_.id, [&](ContainerState& s) {
+    s.status = ContainerStatus::exited;
+    s.pid = 0;
+    s.exit_code = code;
+    s.oom_killed = oom;
+    s.error = error;
+    s.finished_at = now_rfc3339();
+  });
+}
+
+void Supervisor::unmount_rootfs() {
+  if (auto r = engine::unmount_rootfs(store_, config_.id); !r)
+    std::fprintf(stderr, "minirun-monitor: %s\n", r.error().what().c_str());
+}
+
+int Supervisor::run() {
+  auto log = JsonLogWriter::open(store_.log_path(config_.id), config_.log);
+  if (log) log_.emplace(std::move(*log));
+  int64_t delay_ns = 0;
+  int exit_code = 0;
+  for (bool first = true;; first = false) {
+    auto started = start_container();
+    if (!started) {
+      const std::string message = started.error().what();
+      std::fprintf(stderr, "minirun-monitor: start: %s\n", message.c_str());
+      exit_code = started.error().code() == ENOENT ? 127 : 126;
+      record_exit(exit_code, false, message);
+      if (first) {
+        tell(status_fd_, "error " + message);
+        break;
+      }
+    } else {
+      const pid_t pid = created_->init.pid();
+      if (config_.healthcheck.enabled()) health_ = HealthState{};
+      auto state = store_.update_state(config_.id, [&](ContainerState& s) {
+        s.status = ContainerStatus::running;
+        s.pid = pid;
+        s.started_at = now_rfc3339();
+        s.error.clear();
+        if (config_.healthcheck.enabled()) s.health = health_;
+        else s.health.reset();
+      });
+      if (first) {
+        tell(status_fd_, "started " + std::to_string(pid));
+        if (!args_.attached) {
+          ::close(status_fd_);
+          status_fd_ = -1;
+        }
+      }
+      auto status = supervise();
+      const bool oom = finish_container();
+      exit_code = status ? status->code : 255;
+      record_exit(exit_code, oom, status ? "" : status.error().what());
+    }
+    auto state = store_.load_state(config_.id);
+    const bool stopped = state && state->stop_requested;
+    const int restarts = state ? state->restart_count : 0;
+    RestartDecision decision = decide_restart(config_.restart, exit_code, stopped, restarts);
+    if (!decision.restart) break;
+    const int64_t ran_for = started ? monotonic_ns() - started_ns_ : 0;
+    delay_ns = restart_delay_ns(delay_ns, ran_for);
+    (void)store_.update_state(config_.id, [&](ContainerState& s) {
+      s.status = ContainerStatus::restarting;
+      s.restart_count += 1;
+    });
+    std::fprintf(stderr, "minirun-monitor: restarting in %lld ms (%s)\n", static_cast<long long>(delay_ns / 1'000'000),
+                 decision.reason.c_str());
+    // Sleep in small steps so that a `stop` during the back-off is seen at once.
+    bool cancelled = false;
+    for (int64_t slept = 0; slept < delay_ns && !cancelled; slept += 50'000'000) {
+      ::usleep(50'000);
+      cancelled = stop_requested();
+    }
+    if (cancelled) {
+      (void)store_.update_state(config_.id, [&](ContainerState& s) { s.status = ContainerStatus::exited; });
+      break;
+    }
+  }
+  unmount_rootfs();
+  (void)store_.update_state(config_.id, [&](ContainerState& s) {
+    s.monitor_pid = 0;
+    s.monitor_start_time = 0;
+  });
+  if (args_.attached) tell(status_fd_, "exit " + std::to_string(exit_code));
+  if (config_.auto_remove && !args_.self_path.empty()) {
+    // --rm: become `minirun rm -v ID`. The status channel stays open across the exec, so
+    // an attached `run --rm` returns only once the container is gone.
+    std::string data_root = args_.data_root, image_root = args_.image_root, id = config_.id;
+    const char* argv[] = {"minirun", "--data-root", data_root.c_str(), "--image-root", image_root.c_str(),
+                          "rm",      "-v",          id.c_str(),        nullptr};
+    ::execv(args_.self_path.c_str(), const_cast<char* const*>(argv));
+    std::fprintf(stderr, "minirun-monitor: exec %s: %s\n", args_.self_path.c_str(), std::strerror(errno));
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
+  MonitorArgs args;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    auto value = [&]() -> Result<std::string> {
+      if (i + 1 >= argc) return Error("minirun-monitor: " + flag + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (flag == "--attached") {
+      args.attached = true;
+      continue;
+    }
+    auto v = value();
+    if (!v) return std::move(v.error());
+    if (flag == "--data-root") args.data_root = *v;
+    else if (flag == "--id") args.id = *v;
+    else if (flag == "--self") args.self_path = *v;
+    else if (flag == "--image-root") args.image_root = *v;
+    else if (flag == "--init") args.init_path = *v;
+    else return Error("minirun-monitor: unknown flag " + flag + " (it is started by `minirun start`, not by hand)");
+  }
+  if (args.data_root.empty() || args.id.empty()) return Error("minirun-monitor: --data-root and --id are required");
+  return args;
+}
+
+int run_monitor(const MonitorArgs& args) {
+  ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGINT, SIG_IGN);
+  ::signal(SIGHUP, SIG_IGN);
+  ContainerStore store(args.data_root);
+  // Our own messages go to monitor.log; fd 1 is not used by the monitor itself.
+  if (auto log = sys::open_file(store.dir(args.id) + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+      log) {
+    ::dup2(log->get(), 1);
+    ::dup2(log->get(), 2);
+  }
+  auto config = store.load_config(args.id);
+  if (!config) {
+    tell(kMonitorStatusFd, "error " + config.error().what());
+    return 1;
+  }
+  // The monitor owns the rootfs mount for the container's whole run (restarts included).
+  if (auto written = write_bundle(store, *config, args.init_path); !written) {
+    const std::string message = written.error().what();
+    (void)store.update_state(args.id, [&](ContainerState& s) {
+      s.status = ContainerStatus::exited;
+      s.exit_code = 125;
+      s.error = message;
+      s.finished_at = now_rfc3339();
+    });
+    tell(kMonitorStatusFd, "error " + message);
+    return 1;
+  }
+  auto bundle_text = sys::read_file(store.bundle_dir(args.id) + "/config.json");
+  if (!bundle_text) {
+    tell(kMonitorStatusFd, "error " + bundle_text.error().what());
+    return 1;
+  }
+  auto bundle = nlohmann::json::parse(*bundle_text, nullptr, false);
+  auto self = sys::process_start_time(::getpid());
+  (void)store.update_state(args.id, [&](ContainerState& s) {
+    s.monitor_pid = ::getpid();
+    s.monitor_start_time = self ? *self : 0;
+    s.stop_requested = false;
+  });
+  Supervisor supervisor(args, std::move(*config), std::move(bundle));
+  return supervisor.run();
+}
+
+}  // namespace minirun::engine

@@ -1,0 +1,62 @@
+/**
+ * @file monitor.hpp
+ * @brief The per-container monitor: the process that keeps a detached container alive.
+ *
+ * Who waits for a detached container? Its parent must reap it (wait(2)) to learn the
+ * exit code, someone must read its stdout and stderr or it blocks once the pipe is full,
+ * someone must run its healthcheck every 30 s and restart it when the policy says so.
+ * Docker's daemon delegates this to containerd-shim; podman to conmon. The kit has no
+ * daemon, so each container gets its own small monitor (`minirun-monitor`, a static
+ * binary, a few hundred KiB resident): `minirun start` spawns it in its own session
+ * (setsid(2)) so it outlives the command and the terminal, and the monitor:
+ *
+ *  1. creates and starts the container through the runtime library: the container's
+ *     init is the monitor's child, so the monitor can reap it;
+ *  2. copies the container's stdout and stderr (pipes, or a pty master with -t) into the
+ *     json-file log (json_log.hpp), and to an attached `minirun run` when there is one;
+ *  3. runs the healthcheck on its schedule (an `exec` in the container, killed at the
+ *     timeout) and records the result in the state;
+ *  4. on exit: reaps the init, reads the cgroup's OOM-kill count, deletes the runtime
+ *     container (cgroup and all), records ExitCode / OOMKilled / FinishedAt;
+ *  5. applies the restart policy (restart_policy.hpp) with Docker's back-off, or
+ *     unmounts the rootfs and exits; with --rm it becomes `minirun rm` (execve(2)), so
+ *     removal is written once.
+ *
+ * The monitor writes state.json but never needs to be asked anything: `stop` signals
+ * the container and watches the state (engine.hpp). If the monitor is killed, the
+ * container runs on unsupervised and readers see "monitor lost" (container_state.hpp).
+ *
+ * Man pages: setsid(2), pidfd_open(2), poll(2), timerfd_create(2), pty(7).
+ * Lab: labs/07-engine.
+ */
+#pragma once
+
+#include <string>
+
+#include "minirun/sys/error.hpp"
+
+namespace minirun::engine {
+
+/// How `minirun start` launches a monitor. The fds are the monitor's fd numbers.
+struct MonitorArgs {
+  std::string data_root;
+  std::string id;
+  std::string self_path;     ///< the minirun binary, for --rm (runs `minirun rm`)
+  std::string image_root;    ///< passed on to `minirun rm`
+  std::string init_path;     ///< minirun-init, bind-mounted for --init
+  bool attached = false;     ///< copy output to fds 4/5 and report the exit code on fd 3
+};
+
+/// Fd numbers of the spawn protocol.
+inline constexpr int kMonitorStatusFd = 3;  ///< "started PID\n" | "error TEXT\n", then "exit CODE\n" if attached
+inline constexpr int kMonitorStdoutFd = 4;  ///< attached: where the container's stdout goes
+inline constexpr int kMonitorStderrFd = 5;
+
+/// The monitor's main loop; returns the process exit status (0: the container was
+/// supervised to its end).
+int run_monitor(const MonitorArgs& args);
+
+/// Parses the monitor's command line (`--data-root D --id ID [--self P] [--image-root R] [--init P] [--attached]`).
+sys::Result<MonitorArgs> parse_monitor_args(int argc, char** argv);
+
+}  // namespace minirun::engine
