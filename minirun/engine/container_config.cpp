@@ -190,24 +190,36 @@ Result<ContainerConfig> ContainerConfig::from_json(const json& j) {
     MINIRUN_TRY(read_field(host, "HostConfig", "PidsLimit", limit), "container config");
     c.resources.pids_limit = limit;
   }
-  if (host.contains("Ulimits")) {
-    for (const auto& u : host["Ulimits"]) {
-      c.resources.ulimits.push_back(
-          {u.value("Name", ""), u.value("Soft", int64_t{0}), u.value("Hard", int64_t{0})});
+  try {
+    if (host.contains("Ulimits") && !host["Ulimits"].is_null()) {
+      if (!host["Ulimits"].is_array())
+        return Error("container config: HostConfig.Ulimits: expected a list, got " + host["Ulimits"].dump());
+      for (const auto& u : host["Ulimits"]) {
+        c.resources.ulimits.push_back(
+            {u.value("Name", ""), u.value("Soft", int64_t{0}), u.value("Hard", int64_t{0})});
+      }
     }
+  } catch (const json::exception& e) {
+    return Error(std::string("container config: HostConfig.Ulimits: ") + e.what());
   }
   MINIRUN_TRY(read_field(host, "HostConfig", "CapAdd", c.cap_add), "container config");
   MINIRUN_TRY(read_field(host, "HostConfig", "CapDrop", c.cap_drop), "container config");
   std::vector<std::string> security_opt;
   MINIRUN_TRY(read_field(host, "HostConfig", "SecurityOpt", security_opt), "container config");
-  c.no_new_privileges = false;
+  // Absent (a config from before the field): keep the kit's default. Present: Docker's
+  // meaning, no-new-privileges only when listed.
+  if (host.contains("SecurityOpt") && !host["SecurityOpt"].is_null()) c.no_new_privileges = false;
   for (const auto& opt : security_opt) {
     if (opt.rfind("seccomp=", 0) == 0) c.seccomp = opt.substr(8);
     if (opt == "no-new-privileges") c.no_new_privileges = true;
   }
-  if (host.contains("RestartPolicy")) {
-    c.restart.name = host["RestartPolicy"].value("Name", "no");
-    c.restart.max_retries = host["RestartPolicy"].value("MaximumRetryCount", 0);
+  if (host.contains("RestartPolicy") && !host["RestartPolicy"].is_null()) {
+    try {
+      c.restart.name = host["RestartPolicy"].value("Name", "no");
+      c.restart.max_retries = host["RestartPolicy"].value("MaximumRetryCount", 0);
+    } catch (const json::exception& e) {
+      return Error(std::string("container config: HostConfig.RestartPolicy: ") + e.what());
+    }
   }
   if (host.contains("LogConfig") && host["LogConfig"].contains("Config")) {
     const json& log = host["LogConfig"]["Config"];
