@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "minirun/sys/file.hpp"
 #include "minirun/sys/process.hpp"
 
 namespace minirun::engine {
@@ -80,11 +81,22 @@ Result<ContainerState> ContainerState::from_json(const json& j) {
 
 namespace {
 
-/// Same process as recorded: alive (not a zombie) and started at the recorded time,
-/// so a recycled pid is not mistaken for it.
-bool same_process(pid_t pid, unsigned long long start_time) {
+/// Is `pid` a live process? kill(2) with signal 0 tells whether it exists (EPERM: it
+/// does, but belongs to someone else); a zombie exists too, but has already exited, so
+/// its state in /proc/PID/stat (the field after the command's closing ')') must not be Z.
+bool process_running(pid_t pid) {
   if (pid <= 0) return false;
-  if (::kill(pid, 0) < 0 && errno == ESRCH) return false;
+  if (::kill(pid, 0) < 0 && errno != EPERM) return false;
+  auto stat = sys::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  const auto close = stat->rfind(')');
+  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z';
+}
+
+/// Same process as recorded: running and started at the recorded time, so a recycled
+/// pid is not mistaken for it.
+bool same_process(pid_t pid, unsigned long long start_time) {
+  if (!process_running(pid)) return false;
   auto started = sys::process_start_time(pid);
   return started && (start_time == 0 || *started == start_time);
 }
@@ -102,7 +114,7 @@ ContainerState observe(ContainerState state) {
   state.monitor_lost = true;
   // The init outlives its monitor (it is in its own session); while it runs, the
   // container is still up, just unsupervised: no logs, no restart, no health.
-  if (state.pid > 0 && ::kill(state.pid, 0) == 0) {
+  if (process_running(state.pid)) {
     state.error = "the container's monitor (pid " + std::to_string(state.monitor_pid) +
                   ") is gone: output is no longer logged; `minirun stop` or `rm -f` it";
     return state;
