@@ -71,7 +71,7 @@ void merge_image_config(ContainerConfig& c, const CreateRequest& request, const 
   c.labels = image.labels;
   for (const auto& [k, v] : request.label_flags) c.labels[k] = v;
   c.healthcheck = merge_health(image.healthcheck ? health_from_image(*image.healthcheck) : HealthConfig::unset(),
-                               request.config.healthcheck, request.no_healthcheck);
+                               c.healthcheck, request.no_healthcheck);
   c.exposed_ports.assign(image.exposed_ports.begin(), image.exposed_ports.end());
   c.image_volumes.assign(image.volumes.begin(), image.volumes.end());
   for (const auto& path : image.volumes) {

@@ -262,7 +262,9 @@ Result<sys::ExitStatus> Supervisor::supervise() {
   int out = out_.get(), err = err_.get(), master = master_.get();
   int input = (config_.tty && args_.attached && config_.open_stdin) ? 0 : -1;
   const bool health = config_.healthcheck.enabled();
-  if (health) next_probe_ns_ = monotonic_ns() + next_probe_delay(health_, config_.healthcheck, true);
+  // The first probe: after start_interval when there is a start period, else after interval.
+  if (health)
+    next_probe_ns_ = monotonic_ns() + next_probe_delay(health_, config_.healthcheck, config_.healthcheck.start_period_ns > 0);
   for (;;) {
     pollfd fds[6];
     int n = 0;
