@@ -156,7 +156,12 @@ Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remo
   auto id = store_.resolve(id_or_name);
   if (!id) return std::move(id.error());
   auto config = store_.load_config(*id);
-  if (!config) return std::move(config.error());
+  if (!config) {
+    // A directory without its config is what a create or rm killed half-way leaves:
+    // nothing runs from it (start needs the config), so it is simply deleted.
+    if (!sys::path_exists(store_.dir(*id) + "/config.json")) return sys::remove_tree(store_.dir(*id));
+    return std::move(config.error());
+  }
   auto state = store_.load_state(*id);
   if (!state) return std::move(state.error());
   const ContainerState now = observe(*state);

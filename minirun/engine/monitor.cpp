@@ -347,15 +347,22 @@ int Supervisor::run() {
   if (log) log_.emplace(std::move(*log));
   int64_t delay_ns = 0;
   int exit_code = 0;
+  bool first_start_failed = false;
   for (bool first = true;; first = false) {
     auto started = start_container();
     if (!started) {
       const std::string message = started.error().what();
       std::fprintf(stderr, "minirun-monitor: start: %s\n", message.c_str());
-      exit_code = started.error().code() == ENOENT ? 127 : 126;
+      // Docker's codes: 127 when the command does not exist, 126 when it cannot run.
+      // The runtime passes the child's error across as text, so the errno is read from it.
+      const bool not_found = started.error().code() == ENOENT || message.find(std::strerror(ENOENT)) != std::string::npos;
+      exit_code = not_found ? 127 : 126;
       record_exit(exit_code, false, message);
       if (first) {
+        // The `minirun start` that spawned us reports this error and, with --rm,
+        // removes the container itself: removing it here as well would race with it.
         tell(status_fd_, "error " + message);
+        first_start_failed = true;
         break;
       }
     } else {
@@ -411,7 +418,7 @@ int Supervisor::run() {
     s.monitor_start_time = 0;
   });
   if (args_.attached) tell(status_fd_, "exit " + std::to_string(exit_code));
-  if (config_.auto_remove && !args_.self_path.empty()) {
+  if (config_.auto_remove && !first_start_failed && !args_.self_path.empty()) {
     // --rm: become `minirun rm -v ID`. The status channel stays open across the exec, so
     // an attached `run --rm` returns only once the container is gone.
     std::string data_root = args_.data_root, image_root = args_.image_root, id = config_.id;

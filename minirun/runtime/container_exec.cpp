@@ -63,6 +63,9 @@ struct ExecChild {
   Explainer explain(c.explain, STDERR_FILENO);
   sys::Error error("exec");
   if (receive_sync(c.sync_fd)) {
+    // A session of its own first: only a session leader may take a controlling
+    // terminal (TIOCSCTTY fails with EPERM otherwise, see ioctl_tty(2)).
+    ::setsid();
     if (::setns(c.pidfd, c.join_flags) < 0) {
       error = sys::Error::from_errno("setns", "container namespaces");
     } else if (auto r = c.console_fd >= 0 ? setup_console(c.console_fd) : sys::ok(); !r) {
@@ -70,7 +73,6 @@ struct ExecChild {
     } else if (auto rl = apply_rlimits(c.process->rlimits); !rl) {
       error = std::move(rl.error()).context("process.rlimits");
     } else {
-      ::setsid();
       error = finish_and_exec(*c.process, c.seccomp, explain, nullptr, nullptr, c.dmz_fd);
     }
   }

@@ -300,8 +300,12 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
   attach.stdin_fd = f.interactive ? 0 : -1;
   RawTerminal raw(f.tty && f.interactive);
   if (auto r = engine.start(created->id, &attach); !r) {
+    // Docker's codes when the command itself cannot run: 127 not found, 126 not executable.
+    int code = 125;
+    if (auto view = engine.inspect(created->id); view && (view->state.exit_code == 126 || view->state.exit_code == 127))
+      code = view->state.exit_code;
     if (f.remove) (void)engine.remove(created->id, true, true);
-    return fail(g, r.error().what(), 125);
+    return fail(g, r.error().what(), code);
   }
   auto code = engine.wait_attached();
   if (!code) return fail(g, code.error().what(), 125);
