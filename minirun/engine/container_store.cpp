@@ -89,12 +89,16 @@ Result<void> ContainerStore::create(const ContainerConfig& config) const {
       return error;
     }
   }
+  // Undo removes only what this call made: should the id already exist (ids are random,
+  // but a bug or a copied data root could repeat one), that container stays untouched.
+  bool made_dir = false;
   auto undo = [&] {
-    (void)sys::remove_tree(dir(config.id));
+    if (made_dir) (void)sys::remove_tree(dir(config.id));
     ::unlink(name_file.c_str());
   };
   auto made = [&]() -> Result<void> {
     if (::mkdir(dir(config.id).c_str(), 0700) < 0) return Error::from_errno("mkdir", dir(config.id));
+    made_dir = true;
     for (const char* sub : {"/bundle", "/rootfs", "/upper", "/work"})
       MINIRUN_TRY(sys::make_directories(dir(config.id) + sub, 0755), "create");
     MINIRUN_TRY(sys::write_file_atomic(dir(config.id) + "/config.json", config.to_json().dump(2), 0600),
