@@ -20,7 +20,10 @@
  * The parser is split by concept, one file per part of the spec (process, mounts,
  * namespaces, resources, seccomp, hooks, the rest of `linux`); spec_parse.cpp ties them
  * together and checks what spans parts (a hostname needs its own UTS namespace).
- * Nothing outside spec_*.cpp includes this header.
+ * Outside spec_*.cpp, one file includes this header: the engine's
+ * seccomp_profile.cpp, which reads Docker's seccomp profile format with the same field
+ * readers and checks each converted rule with parse_seccomp(), so that both formats
+ * fail with the same messages and there is one list of valid actions and operators.
  */
 #pragma once
 
