@@ -4,6 +4,8 @@
  */
 #include "minirun/engine/oci_bundle.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 
 #include "minirun/runtime/spec.hpp"
@@ -60,6 +62,10 @@ json tmpfs_mount(const MountSpec& m) {
   if (m.read_only) options.push_back("ro");
   return {{"destination", m.target}, {"type", "tmpfs"}, {"source", "tmpfs"}, {"options", options}};
 }
+
+/// An rlimit as the OCI config writes it: unsigned, as setrlimit(2) takes it, so
+/// `--ulimit core=-1` ("unlimited") becomes RLIM_INFINITY, 2^64-1, as in Docker.
+json rlimit_value(int64_t value) { return value < 0 ? json(uint64_t{RLIM_INFINITY}) : json(value); }
 
 /// The process environment: the config's, plus what Docker always adds.
 std::vector<std::string> process_env(const ContainerConfig& config, const std::string& hostname) {
@@ -122,7 +128,7 @@ json oci_config(const ContainerConfig& config, const BundleInputs& in) {
     json rlimits = json::array();
     bool nofile = false;
     for (const auto& u : config.resources.ulimits) {
-      rlimits.push_back({{"type", rlimit_type(u)}, {"soft", u.soft}, {"hard", u.hard}});
+      rlimits.push_back({{"type", rlimit_type(u)}, {"soft", rlimit_value(u.soft)}, {"hard", rlimit_value(u.hard)}});
       nofile = nofile || u.name == "nofile";
     }
     if (!nofile) rlimits.push_back(spec["process"]["rlimits"][0]);
