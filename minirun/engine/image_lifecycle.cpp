@@ -20,6 +20,7 @@
  * Lab: labs/07-engine.
  */
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -107,6 +108,11 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
   c.created = now_rfc3339();
   c.image_id = image->id.str();
   merge_image_config(c, request, image->config.config);
+  if (c.network_mode == "host" && c.hostname.empty()) {
+    // Docker: a container on the host's network also takes the host's name.
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) == 0) c.hostname = host;
+  }
   if (c.command().empty())
     return Error("no command specified: the image " + reference + " has no CMD or ENTRYPOINT; give one after the image name");
 
