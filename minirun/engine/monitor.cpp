@@ -27,6 +27,7 @@
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/container_store.hpp"
 #include "minirun/engine/json_log.hpp"
+#include "minirun/engine/loopback.hpp"
 #include "minirun/engine/restart_policy.hpp"
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
@@ -165,7 +166,10 @@ Result<void> Supervisor::start_container() {
   options.id = config_.id;
   options.bundle = store_.bundle_dir(config_.id);
   options.start_through_pipe = true;
-  options.start_immediately = true;
+  // With a network namespace of its own, `lo` must be up before the program runs, so
+  // create and start are two steps; otherwise the start byte goes out at once.
+  const bool own_network = config_.network_mode != "host";
+  options.start_immediately = !own_network;
   if (config_.tty) {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return Error::from_errno("socketpair");
@@ -183,6 +187,12 @@ Result<void> Supervisor::start_container() {
   ::dup2(saved_err.get(), 2);
   if (!created) return std::move(created.error());
   console_theirs.reset();
+  if (own_network) {
+    if (auto r = bring_up_loopback(created->init.pid()); !r) {
+      (void)runtime_.remove(config_.id, true);
+      return std::move(r.error());
+    }
+  }
   if (auto r = runtime_.start(*created); !r) {
     (void)runtime_.remove(config_.id, true);
     return std::move(r.error());
