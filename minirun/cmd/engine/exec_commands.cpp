@@ -13,6 +13,7 @@
  * make `cp` read or write the host.
  */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/copy_files.hpp"
 #include "minirun/engine/flag_values.hpp"
+#include "minirun/engine/volumes.hpp"
 #include "minirun/runtime/spec.hpp"
 #include "minirun/runtime/user_lookup.hpp"
 #include "minirun/sys/file.hpp"
@@ -99,8 +101,41 @@ Result<void> copy_files(const engine::Engine& engine, const std::string& source,
     if (!mount) return std::move(mount.error()).context("cp: mount the container's root");
     temporary.emplace(std::move(*mount));
   }
-  if (from) return engine::copy_out_of_root(root, from->second, dest, options);
-  return engine::copy_into_root(source, root, to->second, options);
+  // A path under one of the container's mounts (a volume, a bind mount, the /etc files
+  // the engine provides) lives outside the overlay: copy from or to the mount's source,
+  // still resolving the rest of the path inside it.
+  std::string inner = from ? from->second : to->second;
+  std::string copy_root = root;
+  auto under = [](const std::string& path, const std::string& target) {
+    return path == target || (path.size() > target.size() && path.compare(0, target.size(), target) == 0 &&
+                              path[target.size()] == '/');
+  };
+  std::vector<std::pair<std::string, std::string>> mounts;  // container target, host source
+  const std::string dir = engine.store().dir(*id);
+  for (const char* file : {"hostname", "hosts", "resolv.conf"}) mounts.emplace_back(std::string("/etc/") + file, dir + "/" + file);
+  engine::VolumeStore volumes(engine.store().volumes_root());
+  for (const auto& m : config->mounts) {
+    if (m.type == "bind") mounts.emplace_back(m.target, m.source);
+    if (m.type == "volume")
+      if (auto v = volumes.inspect(m.source); v) mounts.emplace_back(m.target, v->mountpoint);
+  }
+  const std::string normal = inner.empty() || inner[0] != '/' ? "/" + inner : inner;
+  size_t best = 0;
+  for (const auto& [target, host] : mounts) {
+    if (!under(normal, target) || target.size() <= best) continue;
+    best = target.size();
+    struct stat st{};
+    if (::stat(host.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      // A file mount: its directory is the root, the file its one entry.
+      copy_root = host.substr(0, host.rfind('/'));
+      inner = host.substr(host.rfind('/')) + normal.substr(target.size());
+    } else {
+      copy_root = host;
+      inner = normal.size() == target.size() ? "/" : normal.substr(target.size());
+    }
+  }
+  if (from) return engine::copy_out_of_root(copy_root, inner, dest, options);
+  return engine::copy_into_root(source, copy_root, inner, options);
 }
 
 }  // namespace

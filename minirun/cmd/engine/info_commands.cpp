@@ -126,6 +126,10 @@ Result<engine::StatsSample> sample(const engine::Engine& engine, const std::stri
   }
   s.memory_bytes = stats->memory_bytes;
   s.memory_limit_bytes = stats->memory_limit_bytes;
+  // No limit (0, or v1's "unlimited" near 2^63): the host's memory is the limit, as
+  // `docker stats` shows it.
+  const uint64_t host_memory = static_cast<uint64_t>(::sysconf(_SC_PHYS_PAGES)) * ::sysconf(_SC_PAGESIZE);
+  if (s.memory_limit_bytes == 0 || s.memory_limit_bytes > host_memory) s.memory_limit_bytes = host_memory;
   s.pids = stats->pids_current;
   s.online_cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   return s;
