@@ -42,10 +42,10 @@
  *  | a file                 | missing, parent exists        | the file is created as DEST     |
  *  | a file                 | missing, ending with `/`      | error: the directory must exist |
  *  | a file                 | an existing file              | DEST is replaced                |
- *  | a file                 | an existing directory         | DEST/<name of SRC>              |
+ *  | a file                 | an existing directory         | DEST/(name of SRC)              |
  *  | a directory            | missing, parent exists        | the directory is copied as DEST |
  *  | a directory            | an existing file              | error                           |
- *  | a directory            | an existing directory         | DEST/<name of SRC>              |
+ *  | a directory            | an existing directory         | DEST/(name of SRC)              |
  *  | a directory ending `/.`| an existing directory         | its *contents* go into DEST     |
  *
  * Container paths are taken from the container's `/` (`etc/x` is `/etc/x`); host paths

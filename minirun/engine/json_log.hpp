@@ -25,10 +25,10 @@
  *  - `time` is when the monitor read the line: CLOCK_REALTIME, UTC, always nine
  *    fractional digits (Go's RFC3339NanoFixed, what `docker logs -t` prints).
  *  - Strings are escaped by hand (the hot path): `"` and `\` are escaped, control
- *    characters become \n, \r, \t or \u00XX, and *invalid UTF-8 is replaced by U+FFFD*,
+ *    characters become `\n`, `\r`, `\t` or `\u00XX`, and *invalid UTF-8 is replaced by U+FFFD*,
  *    one replacement per bad byte. That is what Docker does, and it keeps every line
  *    valid JSON (nlohmann refuses invalid UTF-8). Docker also writes `<`, `>`, `&`,
- *    U+2028 and U+2029 as \u escapes for HTML safety; we do not (same meaning in JSON).
+ *    U+2028 and U+2029 as `\u` escapes for HTML safety; we do not (same meaning in JSON).
  *
  * Rotation (`--log-opt max-size=... --log-opt max-file=...`): before a record would
  * make the file larger than max-size, `NAME` becomes `NAME.1`, `NAME.1` becomes

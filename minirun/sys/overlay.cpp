@@ -1,5 +1,5 @@
 /**
- * @file overlay_rootfs.cpp
+ * @file overlay.cpp
  * @brief Mounting overlayfs over image layers; see overlay.hpp.
  */
 #include "minirun/sys/overlay.hpp"

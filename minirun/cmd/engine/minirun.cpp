@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"minirun: run containers from images, Docker-style (run, ps, logs, exec, stop, rm, inspect, ...)"};
   app.require_subcommand(1);
-  app.add_option("--data-root", g.data_root,
+  app.add_option("--data-root,--root", g.data_root,
                  "Engine state: containers, volumes, runtime state (env MINIRUN_ROOT; one per simulated node)")
       ->capture_default_str();
   app.add_option("--image-root", g.image_root, "The imagebuilder image store (env IMAGEBUILDER_ROOT)")
