@@ -7,14 +7,14 @@
 #include "minirun/engine/engine.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <climits>
-#include <thread>
 
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/monitor.hpp"
@@ -173,37 +173,43 @@ Result<int> Engine::wait_attached() {
   if (attach_fd_ < 0) return Error("wait_attached: no attached container");
   sys::UniqueFd channel(attach_fd_);
   attach_fd_ = -1;
-  // Ctrl-C in the terminal goes to the container, as with `docker run` (--sig-proxy).
+  // Ctrl-C in the terminal goes to the container, as with `docker run` (--sig-proxy):
+  // the signals are blocked and read from a signalfd(2) in the same poll(2) as the
+  // monitor's channel, so there is no handler and no thread.
   sigset_t forwarded, old;
   sigemptyset(&forwarded);
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&forwarded, sig);
   ::sigprocmask(SIG_BLOCK, &forwarded, &old);
-  std::atomic<bool> done{false};
-  std::thread forwarder([&] {
-    timespec tick{0, 100'000'000};
-    while (!done) {
-      siginfo_t info{};
-      int sig = ::sigtimedwait(&forwarded, &info, &tick);
-      if (sig > 0) (void)kill(attach_id_, sig);
-    }
-  });
-  std::string line;
+  sys::UniqueFd signals(::signalfd(-1, &forwarded, SFD_CLOEXEC));
+  std::string received;
+  bool exit_seen = false;
   for (;;) {
-    line = read_line(channel.get());
-    if (line.empty() || line.rfind("exit ", 0) == 0) break;
-  }
-  // With --rm the monitor has become `minirun rm`: the channel ends when it is done.
-  if (!line.empty()) {
-    char c;
-    while (::read(channel.get(), &c, 1) > 0) {
+    pollfd fds[2] = {{channel.get(), POLLIN, 0}, {signals.get(), POLLIN, 0}};
+    if (::poll(fds, signals ? 2 : 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (::read(signals.get(), &info, sizeof info) == sizeof info)
+        (void)kill(attach_id_, static_cast<int>(info.ssi_signo));
+    }
+    if (fds[0].revents) {
+      char buffer[256];
+      ssize_t n = ::read(channel.get(), buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      // With --rm the monitor has become `minirun rm` after "exit N": the channel ends
+      // (EOF) only when the container is gone.
+      if (n <= 0) break;
+      received.append(buffer, static_cast<size_t>(n));
+      exit_seen = exit_seen || received.find("exit ") != std::string::npos;
     }
   }
-  done = true;
-  forwarder.join();
   ::sigprocmask(SIG_SETMASK, &old, nullptr);
-  if (line.rfind("exit ", 0) != 0)
+  const size_t at = received.find("exit ");
+  if (!exit_seen || at == std::string::npos)
     return Error("the container's monitor went away before reporting the exit code; see `minirun ps -a`");
-  return std::atoi(line.c_str() + 5);
+  return std::atoi(received.c_str() + at + 5);
 }
 
 Result<ContainerState> Engine::wait_not_running(const std::string& id, int timeout_ms) const {
