@@ -17,6 +17,10 @@ packages=(
   libseccomp-dev libcap-dev libcli11-dev nlohmann-json3-dev
   # libraries imagebuilder links: tar archives (layers, image tarballs), SHA-256
   libarchive-dev libssl-dev
+  # the static archives of libarchive's own dependencies, so that `minirun` links
+  # statically: each engine command is a new process, and loading 18 shared libraries
+  # took 8 ms of every `minirun ps` (docs/design/performance.md)
+  libzstd-dev liblz4-dev libacl1-dev libxml2-dev libicu-dev libbz2-dev liblzma-dev nettle-dev zlib1g-dev
   # unit and integration tests
   libgtest-dev libgmock-dev
   # the test and demo root filesystem (one static busybox binary, no image download)
