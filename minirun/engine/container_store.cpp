@@ -141,20 +141,29 @@ Result<std::string> ContainerStore::resolve(const std::string& id_or_name) const
   return Error("no such container: " + id_or_name + " (see `minirun ps -a`)");
 }
 
-Result<ContainerConfig> ContainerStore::load_config(const std::string& id) const {
-  auto text = sys::read_file(dir(id) + "/config.json");
+namespace {
+
+/// Reads and parses one of a container's JSON files; errors name the container and file.
+Result<nlohmann::json> read_json(const std::string& path, const std::string& id, const char* file) {
+  auto text = sys::read_file(path);
   if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
   auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": config.json is not valid JSON");
-  return ContainerConfig::from_json(j);
+  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": " + file + " is not valid JSON");
+  return j;
+}
+
+}  // namespace
+
+Result<ContainerConfig> ContainerStore::load_config(const std::string& id) const {
+  auto j = read_json(dir(id) + "/config.json", id, "config.json");
+  if (!j) return std::move(j.error());
+  return ContainerConfig::from_json(*j);
 }
 
 Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
-  auto text = sys::read_file(dir(id) + "/state.json");
-  if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": state.json is not valid JSON");
-  return ContainerState::from_json(j);
+  auto j = read_json(dir(id) + "/state.json", id, "state.json");
+  if (!j) return std::move(j.error());
+  return ContainerState::from_json(*j);
 }
 
 Result<void> ContainerStore::save_state(const std::string& id, const ContainerState& state) const {

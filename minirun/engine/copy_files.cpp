@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "minirun/sys/file.hpp"
 #include "minirun/sys/mount.hpp"
 #include "minirun/sys/unique_fd.hpp"
 
@@ -266,28 +267,9 @@ class TreeCopier {
   };
 
   Result<std::vector<std::string>> list_directory(int dir_fd, const std::string& shown) {
-    // fdopendir takes the fd over; give it a duplicate and start from the beginning.
-    int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) return path_error(source_label_, shown, errno, "dup");
-    DIR* dir = ::fdopendir(copy);
-    if (dir == nullptr) {
-      int saved = errno;
-      ::close(copy);
-      return path_error(source_label_, shown, saved, "opendir");
-    }
-    ::rewinddir(dir);
-    std::vector<std::string> names;
-    errno = 0;
-    while (struct dirent* entry = ::readdir(dir)) {
-      std::string name = entry->d_name;
-      if (name != "." && name != "..") names.push_back(std::move(name));
-      errno = 0;
-    }
-    int saved = errno;
-    ::closedir(dir);
-    if (saved != 0) return path_error(source_label_, shown, saved, "readdir");
     // Listed first, copied after: the copy may add entries to this very directory.
-    std::sort(names.begin(), names.end());
+    auto names = sys::list_directory(dir_fd, shown);
+    if (!names) return path_error(source_label_, shown, names.error().code(), "list");
     return names;
   }
 

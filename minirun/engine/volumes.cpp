@@ -79,29 +79,6 @@ std::string absolute_path(std::string path) {
   return std::string(cwd) + "/" + path;
 }
 
-/// Names in a directory fd, without `.` and `..`.
-Result<std::vector<std::string>> list_names(int dir_fd, const std::string& shown) {
-  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
-  if (copy < 0) return Error::from_errno("dup", shown);
-  DIR* dir = ::fdopendir(copy);
-  if (dir == nullptr) {
-    int saved = errno;
-    ::close(copy);
-    return Error::from_errno("opendir", shown, saved);
-  }
-  ::rewinddir(dir);
-  std::vector<std::string> names;
-  errno = 0;
-  while (struct dirent* entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name != "." && name != "..") names.push_back(std::move(name));
-    errno = 0;
-  }
-  int saved = errno;
-  ::closedir(dir);
-  if (saved != 0) return Error::from_errno("readdir", shown, saved);
-  return names;
-}
 
 /// Removes `name` in `parent_fd` and everything below it. Each directory is opened
 /// O_NOFOLLOW relative to its parent's fd, so a link a container left (or swaps in
@@ -123,7 +100,7 @@ Result<void> remove_tree_at(int parent_fd, const std::string& name, const std::s
   struct stat opened {};
   if (::fstat(dir.get(), &opened) < 0) return Error::from_errno("stat", shown);
   if (opened.st_dev != parent.st_dev) return Error("refusing to delete `" + shown + "`: it is a mount point", EBUSY);
-  auto names = list_names(dir.get(), shown);
+  auto names = sys::list_directory(dir.get(), shown);
   if (!names) return std::move(names).error();
   for (const std::string& child : *names) {
     auto removed = remove_tree_at(dir.get(), child, shown + "/" + child);
@@ -188,7 +165,7 @@ Result<void> seed_from_directory(const std::string& volume_data, int source, con
   // Two containers starting at once with the same new volume: the second waits, then
   // finds the volume no longer empty and copies nothing.
   MINIRUN_TRY(lock_directory(dest.get(), volume_data), "seed volume");
-  auto names = list_names(dest.get(), volume_data);
+  auto names = sys::list_directory(dest.get(), volume_data);
   if (!names) return std::move(names).error().context("seed volume");
   if (!names->empty()) return ok();
   CopyOptions keep_everything;
@@ -313,7 +290,7 @@ std::vector<Volume> VolumeStore::list() const {
   std::vector<Volume> volumes;
   UniqueFd root_fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd) return volumes;  // no store yet: no volumes
-  auto names = list_names(root_fd.get(), root_);
+  auto names = sys::list_directory(root_fd.get(), root_);
   if (!names) return volumes;
   std::sort(names->begin(), names->end());
   for (const std::string& name : *names) {

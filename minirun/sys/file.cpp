@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace minirun::sys {
@@ -108,6 +109,32 @@ Result<void> remove_tree(const std::string& path) {
 bool path_exists(const std::string& path) {
   struct stat st{};
   return ::lstat(path.c_str(), &st) == 0;
+}
+
+Result<std::vector<std::string>> list_directory(int dir_fd, const std::string& shown) {
+  // fdopendir takes the fd over (closedir closes it), so it gets a duplicate; the
+  // duplicate shares the file position, hence the rewind.
+  int copy = ::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) return Error::from_errno("dup", shown);
+  DIR* dir = ::fdopendir(copy);
+  if (dir == nullptr) {
+    int saved = errno;
+    ::close(copy);
+    return Error::from_errno("opendir", shown, saved);
+  }
+  ::rewinddir(dir);
+  std::vector<std::string> names;
+  errno = 0;
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+    errno = 0;
+  }
+  int saved = errno;
+  ::closedir(dir);
+  if (saved != 0) return Error::from_errno("readdir", shown, saved);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace minirun::sys

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "minirun/sys/error.hpp"
@@ -45,5 +46,10 @@ Result<void> remove_tree(const std::string& path);
 
 /// True when `path` exists (lstat(2); a dangling symlink exists).
 bool path_exists(const std::string& path);
+
+/// The names in the directory open at `dir_fd` (without `.` and `..`), sorted. The fd
+/// itself is left as it was: the listing reads through a duplicate. `shown` names the
+/// directory in errors.
+Result<std::vector<std::string>> list_directory(int dir_fd, const std::string& shown);
 
 }  // namespace minirun::sys
