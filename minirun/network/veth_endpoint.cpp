@@ -63,7 +63,7 @@ NlAddrPtr ipv4_nl_addr(uint32_t address, int prefix) {
   return addr;
 }
 
-/// Step 1: the pair in one request (see the header). `mac` is empty for "kernel's choice".
+/// Step 1: the pair in one request (see the header). Without `mac` the kernel picks one.
 sys::Result<void> create_pair(const RouteSocket& host, int netns_fd, int bridge_index, const EndpointConfig& config,
                               const std::optional<MacAddress>& mac) {
   VethPtr veth(::rtnl_link_veth_alloc());

@@ -212,12 +212,16 @@ struct OneContainer {
   LinkCleanup cleanup{host.fd(), {veth_name(1), veth_name(2), bridge_name()}};
   EndpointConfig config = endpoint(1, kAddressA, "02:42:0a:58:00:02");
 
+  double attach_ms = 0;  ///< wall time of attach_endpoint alone
+
   /// ensure_bridge + attach_endpoint inside `host`; returns attach's result.
   sys::Result<void> attach() {
     sys::Result<void> attached = sys::Error("not run");
     auto entered = in_network_namespace(host.fd(), [&]() -> sys::Result<void> {
       MINIRUN_TRY(ensure_bridge(bridge_name(), kGateway, kPrefix), "test bridge");
+      const auto start = std::chrono::steady_clock::now();
       attached = attach_endpoint(container.fd(), config);
+      attach_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       return sys::ok();
     });
     if (!entered) return std::move(entered.error());
@@ -231,6 +235,9 @@ TEST(VethEndpoint, ROOT_AttachPutsTheInterfaceWithAddressMacAndUpStateInTheNames
   ASSERT_TRUE(setup.host.ok() && setup.container.ok());
   auto attached = setup.attach();
   ASSERT_TRUE(attached.ok()) << attached.error().what();
+  // A figure for the engine's 5 ms budget, printed rather than asserted: a loaded shared
+  // machine must not fail the suite.
+  std::cout << "[ figure   ] attach_endpoint took " << setup.attach_ms << " ms\n";
   auto socket = RouteSocket::open_in(setup.container.fd());
   ASSERT_TRUE(socket.ok()) << socket.error().what();
   const LinkFacts eth0 = facts_of(*socket, "eth0");
@@ -238,24 +245,6 @@ TEST(VethEndpoint, ROOT_AttachPutsTheInterfaceWithAddressMacAndUpStateInTheNames
   EXPECT_EQ(eth0.mac, "02:42:0a:58:00:02");
   EXPECT_NE(eth0.flags & IFF_UP, 0u);
   EXPECT_EQ(addresses_of(*socket, eth0.ifindex), (std::vector<std::pair<uint32_t, int>>{{kAddressA, kPrefix}}));
-}
-
-TEST(VethEndpoint, ROOT_AttachTakesUnderAFewMilliseconds) {
-  MINIRUN_REQUIRE_ROOT();
-  // A figure for the engine's 5 ms budget, printed, not asserted (a loaded machine must
-  // not fail the suite). What is asserted is only that attach worked.
-  OneContainer setup;
-  ASSERT_TRUE(setup.host.ok() && setup.container.ok());
-  double elapsed_ms = 0;
-  auto entered = in_network_namespace(setup.host.fd(), [&]() -> sys::Result<void> {
-    MINIRUN_TRY(ensure_bridge(bridge_name(), kGateway, kPrefix), "test bridge");
-    const auto start = std::chrono::steady_clock::now();
-    MINIRUN_TRY(attach_endpoint(setup.container.fd(), setup.config), "attach");
-    elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    return sys::ok();
-  });
-  ASSERT_TRUE(entered.ok()) << entered.error().what();
-  std::cout << "[ figure   ] attach_endpoint took " << elapsed_ms << " ms\n";
 }
 
 TEST(VethEndpoint, ROOT_AttachSetsLoopbackUp) {
