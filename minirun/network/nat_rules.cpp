@@ -243,6 +243,11 @@ std::string nft_create_base(std::string_view table_name) {
        "comment \"containers -> outside: the host's address\"");
   line("add chain " + t + " forward { type filter hook forward priority filter; policy accept; "
        "comment \"network isolation\"; }");
+  // A published port is open to whoever reaches the host, containers of other networks
+  // included (Docker's userland proxy gives the same result); the conntrack entry says
+  // "dnat" for the replies too.
+  line("add rule " + t + " forward iifname @bridges oifname @bridges ct status dnat accept "
+       "comment \"to a published port: open to every network\"");
   line("add rule " + t + " forward iifname @bridges oifname @bridges iifname . oifname != @same_bridge drop "
        "comment \"from one minirun network to another\"");
   return s;

@@ -35,7 +35,8 @@
  *     chain prerouting   (nat, dstnat)  fib daddr type local jump publish
  *     chain output       (nat, -100)    fib daddr type local jump publish
  *     chain postrouting  (nat, srcnat)  three masquerade rules (see nat_rules.cpp)
- *     chain forward      (filter)       bridge -> another bridge: drop
+ *     chain forward      (filter)       bridge -> another bridge: drop, unless to a
+ *                                       published port (DNAT), which is open to all
  *
  * Isolation needs "input bridge differs from output bridge", and nftables cannot compare
  * two fields of a packet with each other. The usual answer is a set of every *pair* of

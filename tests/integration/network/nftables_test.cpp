@@ -98,9 +98,9 @@ class NftablesTable : public ::testing::Test {
   std::unique_ptr<Nftables> nft_;
 };
 
-// The base has 8 rules: 2 in publish, 1 in prerouting, 1 in output, 3 in postrouting,
-// 1 in forward; 5 chains; 5 sets and maps.
-constexpr size_t kBaseRules = 8;
+// The base has 9 rules: 2 in publish, 1 in prerouting, 1 in output, 3 in postrouting,
+// 2 in forward; 5 chains; 5 sets and maps.
+constexpr size_t kBaseRules = 9;
 
 TEST_F(NftablesTable, ROOT_EnsureTwiceKeepsOneCopyOfEachRule) {
   ASSERT_TRUE(ensure_base(*nft_, table_).ok());
@@ -149,10 +149,10 @@ TEST_F(NftablesTable, ROOT_TwoNetworksAreEachOnlyTheirOwnSameBridgePair) {
   // (both bridges minirun's, pair not in same_bridge) drops them, in both directions.
   EXPECT_EQ(elements("same_bridge"), (std::vector<std::string>{"\"mrtbr0\" . \"mrtbr0\"", "\"mrtbr1\" . \"mrtbr1\""}));
   EXPECT_EQ(elements("subnets"), (std::vector<std::string>{"192.0.2.0/24", "198.51.100.0/24"}));
-  auto forward = items("rule");
-  EXPECT_EQ(std::count_if(forward.begin(), forward.end(),
+  auto rules = items("rule");
+  EXPECT_EQ(std::count_if(rules.begin(), rules.end(),
                           [](const nlohmann::json& r) { return r.value("chain", "") == "forward"; }),
-            1);
+            2);
 }
 
 TEST_F(NftablesTable, ROOT_AddingANetworkTwiceAddsItOnce) {
