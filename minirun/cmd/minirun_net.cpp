@@ -42,7 +42,7 @@ namespace {
 int report(const std::string& message) {
   std::string hint;
   if (message.find("Operation not permitted") != std::string::npos)
-    hint = " (changing nftables needs CAP_NET_ADMIN: run minirun-net as root)";
+    hint = " (reading or changing nftables needs CAP_NET_ADMIN: run minirun-net as root)";
   std::fprintf(stderr, "minirun-net: %s%s\n", message.c_str(), hint.c_str());
   return 1;
 }

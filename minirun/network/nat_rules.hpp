@@ -50,13 +50,19 @@
  * the engine hands a resolved mapping to `minirun-net`
  * ("0.0.0.0:8080:172.18.0.2:80/tcp").
  *
+ * Who applies it: `minirun-net` (minirun/cmd/minirun_net.cpp), a small program the
+ * engine execs with a command, the way a CNI runtime execs a network plugin; the engine
+ * itself sets net.ipv4.conf.BRIDGE.route_localnet=1, without which the kernel will not
+ * route a packet from 127.0.0.1 out of a bridge at all.
+ *
  * Everything here is pure text (no libnftables, no root), so it is unit-tested with
  * golden strings. Deliberately left out: IPv6 (`ip6` family, `[::1]:8080:80`), SCTP,
  * Docker's "any free port of a host range" form (`-p 8000-8010:80`), the userland
  * proxy (docker-proxy), and Docker's DOCKER-USER chain.
  *
  * Man pages: nft(8), libnftables(3). Docker docs: "Published ports", "Packet filtering
- * and firewalls". Lab: labs/08-networks
+ * and firewalls" (docs.docker.com/network/packet-filtering-firewalls). CNI: the
+ * containernetworking/cni SPEC.md. Lab: labs/08-networks
  */
 #pragma once
 

@@ -34,8 +34,12 @@ std::string describe_errors(std::string_view buffer, std::string_view commands) 
     size_t command_end = buffer.find('\n', at);
     std::string command = trim(buffer.substr(at, command_end == std::string_view::npos ? std::string_view::npos
                                                                                         : command_end - at));
+    // Errors found before any command is parsed (the cache is read first) show no
+    // command; a one-line request still names it.
+    if (command.empty() || command.find('^') == 0)
+      command = trim(commands).find('\n') == std::string::npos ? trim(commands) : "";
     if (!out.empty()) out += "; ";
-    out += command.empty() || command.find('^') == 0 ? what : "nft `" + command + "`: " + what;
+    out += command.empty() ? what : "nft `" + command + "`: " + what;
   }
   if (out.empty()) out = "nft `" + trim(commands) + "` failed" + (buffer.empty() ? "" : ": " + trim(buffer));
   return out;
