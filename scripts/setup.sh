@@ -21,6 +21,9 @@ packages=(
   # statically: each engine command is a new process, and loading 18 shared libraries
   # took 8 ms of every `minirun ps` (docs/design/performance.md)
   libzstd-dev liblz4-dev libacl1-dev libxml2-dev libicu-dev libbz2-dev liblzma-dev nettle-dev zlib1g-dev
+  # networks: netlink (bridge, veth, addresses, routes; static archives for the static
+  # engine) and nftables (published ports, masquerade, isolation; used by minirun-net)
+  libnl-3-dev libnl-route-3-dev libnftables-dev nftables
   # unit and integration tests
   libgtest-dev libgmock-dev
   # the test and demo root filesystem (one static busybox binary, no image download)

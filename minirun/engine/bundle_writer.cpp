@@ -7,6 +7,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "minirun/engine/container_network.hpp"
 #include "minirun/engine/flag_values.hpp"
 #include "minirun/engine/oci_bundle.hpp"
 #include "minirun/engine/seccomp_profile.hpp"
@@ -47,13 +48,22 @@ Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const st
 
 namespace {
 
-std::string resolv_conf(const ContainerConfig& config) {
-  if (config.network_mode == "host") {
-    auto host = sys::read_file("/etc/resolv.conf");
-    if (host) return *host;
+/// --network container:ID: the namespace of that container's init, and its /etc files
+/// (Docker shares them: the two are one host on the network).
+Result<std::string> shared_network_namespace(const ContainerStore& store, const ContainerConfig& config,
+                                             std::map<std::string, std::string>& etc_files) {
+  const std::string other = config.network_mode.substr(10);
+  auto state = store.load_state(other);
+  if (!state) return std::move(state.error()).context("--network " + config.network_mode);
+  const ContainerState now = observe(*state);
+  if (now.status != ContainerStatus::running || now.pid <= 0)
+    return Error("--network " + config.network_mode + ": that container is not running; start it first");
+  for (const char* file : {"hostname", "hosts", "resolv.conf"}) {
+    auto text = sys::read_file(store.dir(other) + "/" + file);
+    if (!text) return std::move(text.error()).context("--network " + config.network_mode);
+    etc_files[file] = *text;
   }
-  // No network but loopback (issue: networks come with `minirun network`): no resolver.
-  return "# minirun: this container has no network but loopback, so no DNS server\n";
+  return "/proc/" + std::to_string(now.pid) + "/ns/net";
 }
 
 Result<void> prepare_mounts(const ContainerStore& store, const ContainerConfig& config,
@@ -101,10 +111,19 @@ Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& co
     inputs.etc_dir = dir;
     inputs.init_path = init_path;
     MINIRUN_TRY(prepare_mounts(store, config, inputs.volume_dirs), "start");
-    const std::string hostname = container_hostname(config);
-    MINIRUN_TRY(sys::write_file_atomic(dir + "/hostname", hostname + "\n"), "start");
-    MINIRUN_TRY(sys::write_file_atomic(dir + "/hosts", hosts_file(hostname)), "start");
-    MINIRUN_TRY(sys::write_file_atomic(dir + "/resolv.conf", resolv_conf(config)), "start");
+    std::map<std::string, std::string> etc_files;
+    if (network_kind(config.network_mode) == NetworkKind::container) {
+      auto path = shared_network_namespace(store, config, etc_files);
+      if (!path) return std::move(path.error());
+      inputs.network_namespace = *path;
+    } else {
+      const std::string hostname = container_hostname(config);
+      auto host_resolv = sys::read_file("/etc/resolv.conf");
+      etc_files["hostname"] = hostname + "\n";
+      etc_files["hosts"] = hosts_file(config, hostname);
+      etc_files["resolv.conf"] = resolv_conf(config, host_resolv ? *host_resolv : "");
+    }
+    for (const auto& [file, text] : etc_files) MINIRUN_TRY(sys::write_file_atomic(dir + "/" + file, text), "start");
     auto user = runtime::resolve_user_in_rootfs(rootfs, config.user);
     if (!user) return std::move(user.error()).context("-u " + config.user);
     inputs.user = *user;

@@ -8,6 +8,8 @@
  */
 #include "minirun/engine/container_config.hpp"
 
+#include <algorithm>
+
 namespace minirun::engine {
 
 using nlohmann::json;
@@ -52,6 +54,64 @@ Result<MountSpec> mount_from_json(const json& j) {
   } catch (const json::exception& e) {
     return Error(std::string("HostConfig.Mounts: ") + e.what());
   }
+}
+
+json attachment_to_json(const NetworkAttachment& a) {
+  return {{"NetworkID", a.network_id},   {"Aliases", a.aliases},          {"IPAddress", a.ip_address},
+          {"IPPrefixLen", a.prefix_len}, {"Gateway", a.gateway},          {"MacAddress", a.mac_address},
+          {"HostInterface", a.host_interface}, {"Bridge", a.bridge}};
+}
+
+Result<NetworkAttachment> attachment_from_json(const std::string& name, const json& j) {
+  try {
+    NetworkAttachment a;
+    a.network = name;
+    a.network_id = j.at("NetworkID").get<std::string>();
+    a.aliases = j.value("Aliases", std::vector<std::string>{});
+    a.ip_address = j.at("IPAddress").get<std::string>();
+    a.prefix_len = j.at("IPPrefixLen").get<int>();
+    a.gateway = j.at("Gateway").get<std::string>();
+    a.mac_address = j.value("MacAddress", "");
+    a.host_interface = j.at("HostInterface").get<std::string>();
+    a.bridge = j.at("Bridge").get<std::string>();
+    return a;
+  } catch (const json::exception& e) {
+    return Error("NetworkSettings.Networks." + name + ": " + e.what());
+  }
+}
+
+json port_bindings_to_json(const std::vector<network::PortMapping>& bindings) {
+  // Docker's shape: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}; HostPort "" = pick one.
+  json out = json::object();
+  for (const auto& b : bindings) {
+    const std::string key = std::to_string(b.container_port) + "/" + b.protocol;
+    if (!out.contains(key)) out[key] = json::array();
+    out[key].push_back({{"HostIp", b.host_ip}, {"HostPort", b.host_port ? std::to_string(b.host_port) : ""}});
+  }
+  return out;
+}
+
+Result<std::vector<network::PortMapping>> port_bindings_from_json(const json& j) {
+  std::vector<network::PortMapping> out;
+  if (j.is_null()) return out;
+  if (!j.is_object()) return Error("HostConfig.PortBindings: expected an object, got " + j.dump());
+  try {
+    for (const auto& [key, list] : j.items()) {
+      network::PortMapping m;
+      const auto slash = key.find('/');
+      m.container_port = static_cast<uint16_t>(std::stoi(key.substr(0, slash)));
+      m.protocol = slash == std::string::npos ? "tcp" : key.substr(slash + 1);
+      for (const auto& b : list) {
+        m.host_ip = b.value("HostIp", "");
+        const std::string port = b.value("HostPort", "");
+        m.host_port = port.empty() ? 0 : static_cast<uint16_t>(std::stoi(port));
+        out.push_back(m);
+      }
+    }
+  } catch (const std::exception& e) {
+    return Error(std::string("HostConfig.PortBindings: ") + e.what());
+  }
+  return out;
 }
 
 json ContainerConfig::to_json() const {
@@ -106,7 +166,13 @@ json ContainerConfig::to_json() const {
        {{"Type", "json-file"},
         {"Config", {{"max-size", std::to_string(log.max_size)}, {"max-file", std::to_string(log.max_files)}}}}},
       {"NetworkMode", network_mode},
+      {"PortBindings", port_bindings_to_json(port_bindings)},
+      {"PublishAllPorts", publish_all},
+      {"Dns", dns},
+      {"ExtraHosts", extra_hosts},
   };
+  json attached = json::object();
+  for (const auto& a : networks) attached[a.network] = attachment_to_json(a);
   return {
       {"Id", id},
       {"Name", "/" + name},
@@ -115,6 +181,7 @@ json ContainerConfig::to_json() const {
       {"Config", std::move(config)},
       {"HostConfig", std::move(host)},
       {"GraphDriver", {{"Name", "overlay"}, {"Data", {{"LowerDirs", lower_dirs}}}}},
+      {"NetworkSettings", {{"Networks", std::move(attached)}}},
   };
 }
 
@@ -231,6 +298,26 @@ Result<ContainerConfig> ContainerConfig::from_json(const json& j) {
     }
   }
   MINIRUN_TRY(read_field(host, "HostConfig", "NetworkMode", c.network_mode), "container config");
+  if (host.contains("PortBindings")) {
+    auto bindings = port_bindings_from_json(host["PortBindings"]);
+    if (!bindings) return std::move(bindings.error()).context("container config");
+    c.port_bindings = std::move(*bindings);
+  }
+  MINIRUN_TRY(read_field(host, "HostConfig", "PublishAllPorts", c.publish_all), "container config");
+  MINIRUN_TRY(read_field(host, "HostConfig", "Dns", c.dns), "container config");
+  MINIRUN_TRY(read_field(host, "HostConfig", "ExtraHosts", c.extra_hosts), "container config");
+  if (j.contains("NetworkSettings") && j["NetworkSettings"].contains("Networks") &&
+      j["NetworkSettings"]["Networks"].is_object()) {
+    for (const auto& [name, entry] : j["NetworkSettings"]["Networks"].items()) {
+      auto a = attachment_from_json(name, entry);
+      if (!a) return std::move(a.error()).context("container config");
+      c.networks.push_back(std::move(*a));
+    }
+    // JSON objects have no order; the primary network (the one --network named, which
+    // gives the default route) goes first again.
+    std::stable_partition(c.networks.begin(), c.networks.end(),
+                          [&](const NetworkAttachment& a) { return a.network == c.network_mode; });
+  }
   if (j.contains("GraphDriver") && j["GraphDriver"].contains("Data")) {
     MINIRUN_TRY(read_field(j["GraphDriver"]["Data"], "GraphDriver.Data", "LowerDirs", c.lower_dirs),
                 "container config");

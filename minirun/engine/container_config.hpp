@@ -35,6 +35,7 @@
 #include "minirun/engine/health.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/restart_policy.hpp"
+#include "minirun/network/nat_rules.hpp"
 #include "minirun/sys/error.hpp"
 
 namespace minirun::engine {
@@ -51,6 +52,20 @@ struct Resources {
   std::string cpuset_cpus;
   std::optional<int64_t> pids_limit;  ///< unset: the kit's default; -1: unlimited
   std::vector<Ulimit> ulimits;
+};
+
+/// One network the container is on: inspect's NetworkSettings.Networks entry. The
+/// address is leased at create and kept until `rm` (container_network.hpp).
+struct NetworkAttachment {
+  std::string network;     ///< its name
+  std::string network_id;
+  std::vector<std::string> aliases;  ///< --network-alias
+  std::string ip_address;  ///< "172.18.0.2"
+  int prefix_len = 0;
+  std::string gateway;
+  std::string mac_address;
+  std::string host_interface;  ///< the host end of the veth pair
+  std::string bridge;
 };
 
 /// Everything `create` decided, in Docker's inspect shape.
@@ -90,7 +105,18 @@ struct ContainerConfig {
   bool no_new_privileges = true;
   RestartPolicy restart;
   LogOptions log;
-  std::string network_mode = "none";  ///< "none" (loopback only) or "host"
+  /// "bridge" (the default network), a network's name, "none" (loopback only), "host",
+  /// or "container:<id>" (share that container's network namespace).
+  std::string network_mode = "bridge";
+  std::vector<NetworkAttachment> networks;          ///< filled at create, and by connect
+  std::vector<network::PortMapping> port_bindings;  ///< -p as given (host_port 0: pick one)
+  bool publish_all = false;                         ///< -P: every EXPOSEd port on a random one
+  std::vector<std::string> dns;                     ///< --dns
+  std::vector<std::string> extra_hosts;             ///< --add-host NAME:IP
+
+  /// True when the container has a network namespace of its own with interfaces the
+  /// engine plugs in (not host, not another container's).
+  bool joins_bridge_networks() const { return !networks.empty(); }
 
   // --- resolved at create
   std::vector<std::string> lower_dirs;  ///< unpacked image layers, top first
@@ -101,6 +127,12 @@ struct ContainerConfig {
   nlohmann::json to_json() const;
   static Result<ContainerConfig> from_json(const nlohmann::json& j);
 };
+
+/// NetworkSettings.Networks.<name> and HostConfig.PortBindings in Docker's shapes.
+nlohmann::json attachment_to_json(const NetworkAttachment& a);
+Result<NetworkAttachment> attachment_from_json(const std::string& name, const nlohmann::json& j);
+nlohmann::json port_bindings_to_json(const std::vector<network::PortMapping>& bindings);
+Result<std::vector<network::PortMapping>> port_bindings_from_json(const nlohmann::json& j);
 
 /// The Docker `Mounts` entry of one mount spec (inspect's HostConfig.Mounts).
 nlohmann::json mount_to_json(const MountSpec& m);

@@ -48,6 +48,7 @@ json ContainerState::to_json() const {
       {"MonitorStartTime", monitor_start_time},
   };
   if (monitor_lost) j["MonitorLost"] = true;
+  if (!published_ports.empty()) j["PublishedPorts"] = published_ports;
   if (health) j["Health"] = health->to_json();
   return j;
 }
@@ -68,6 +69,7 @@ Result<ContainerState> ContainerState::from_json(const json& j) {
     s.stop_requested = j.value("StopRequested", false);
     s.monitor_pid = j.value("MonitorPid", 0);
     s.monitor_start_time = j.value("MonitorStartTime", 0ULL);
+    s.published_ports = j.value("PublishedPorts", std::vector<std::string>{});
     if (j.contains("Health") && !j["Health"].is_null()) {
       auto health = HealthState::from_json(j["Health"]);
       if (!health) return std::move(health.error()).context("state.json: Health");
@@ -125,17 +127,6 @@ ContainerState observe(ContainerState state) {
   state.error = "the container's monitor (pid " + std::to_string(state.monitor_pid) +
                 ") died, and with it the exit status; `minirun rm` removes what is left";
   return state;
-}
-
-std::string now_rfc3339() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm utc{};
-  ::gmtime_r(&ts.tv_sec, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ts.tv_nsec);
-  return text;
 }
 
 int64_t parse_rfc3339_ns(const std::string& text) {

@@ -22,10 +22,13 @@
  */
 #pragma once
 
+#include "minirun/sys/stamps.hpp"
+
 #include <sys/types.h>
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -56,6 +59,10 @@ struct ContainerState {
   pid_t monitor_pid = 0;
   unsigned long long monitor_start_time = 0;  ///< of monitor_pid, from /proc/PID/stat
   bool monitor_lost = false;                  ///< computed by observe(), never stored as true
+  /// The ports published for it right now, as `minirun-net` takes them
+  /// ("0.0.0.0:8080:172.18.0.2:80/tcp"): set by start, cleared when the monitor (or the
+  /// clean-up of a lost one) has taken them down.
+  std::vector<std::string> published_ports;
 
   nlohmann::json to_json() const;  ///< Docker's State object (+ the kit's monitor fields)
   static Result<ContainerState> from_json(const nlohmann::json& j);
@@ -70,8 +77,8 @@ bool monitor_alive(const ContainerState& state);
 /// is gone too (its exit code died with the monitor).
 ContainerState observe(ContainerState state);
 
-/// RFC 3339 with nanoseconds, UTC: "2026-11-28T05:12:01.123456789Z".
-std::string now_rfc3339();
+/// RFC 3339 with nanoseconds, UTC: "2026-11-28T05:12:01.123456789Z" (minirun/sys/stamps.hpp).
+using sys::now_rfc3339;
 /// Nanoseconds since the epoch of an RFC 3339 time written by now_rfc3339 (0 if empty/bad).
 int64_t parse_rfc3339_ns(const std::string& text);
 

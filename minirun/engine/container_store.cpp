@@ -13,6 +13,7 @@
 #include <random>
 
 #include "minirun/sys/file.hpp"
+#include "minirun/sys/stamps.hpp"
 
 namespace minirun::engine {
 
@@ -42,12 +43,7 @@ Result<void> ContainerStore::prepare() const {
   return sys::ok();
 }
 
-std::string ContainerStore::new_id() {
-  std::string id;
-  static const char* hex = "0123456789abcdef";
-  for (int i = 0; i < 64; ++i) id += hex[random_engine()() % 16];
-  return id;
-}
+std::string ContainerStore::new_id() { return sys::random_hex_id(); }
 
 std::string ContainerStore::new_name() const {
   for (;;) {
@@ -187,6 +183,10 @@ Result<void> ContainerStore::erase(const ContainerConfig& config) const {
   auto owner = sys::read_file(name_file);
   if (owner && *owner == config.id) ::unlink(name_file.c_str());
   return sys::ok();
+}
+
+Result<void> ContainerStore::save_config(const ContainerConfig& config) const {
+  return sys::write_file_atomic(dir(config.id) + "/config.json", config.to_json().dump(2), 0600);
 }
 
 }  // namespace minirun::engine

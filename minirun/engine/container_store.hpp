@@ -78,6 +78,9 @@ class ContainerStore {
   Result<ContainerConfig> load_config(const std::string& id) const;
   Result<ContainerState> load_state(const std::string& id) const;
   Result<void> save_state(const std::string& id, const ContainerState& state) const;
+  /// Rewrites config.json (only `network connect/disconnect` change a container's config
+  /// after create; they hold the container's lock meanwhile).
+  Result<void> save_config(const ContainerConfig& config) const;
   /// Locks the container (blocking) for a read-modify-write of its state.
   Result<ContainerLock> lock(const std::string& id) const;
   /// Locked read-modify-write: `change` edits the state, which is then saved.

@@ -17,6 +17,7 @@
 #include <climits>
 
 #include "minirun/engine/bundle_writer.hpp"
+#include "minirun/engine/container_network.hpp"
 #include "minirun/engine/monitor.hpp"
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/process.hpp"
@@ -31,12 +32,24 @@ std::string executable_dir() {
   return exe.substr(0, exe.rfind('/'));
 }
 
-Engine::Engine(EngineOptions options) : options_(std::move(options)), store_(options_.data_root) {
+namespace {
+
+/// The helper programs default to the ones built next to this executable.
+EngineOptions with_defaults(EngineOptions options) {
   const std::string dir = executable_dir();
-  if (options_.monitor_path.empty()) options_.monitor_path = dir + "/minirun-monitor";
-  if (options_.init_path.empty()) options_.init_path = dir + "/minirun-init";
-  if (options_.self_path.empty()) options_.self_path = dir + "/minirun";
+  if (options.monitor_path.empty()) options.monitor_path = dir + "/minirun-monitor";
+  if (options.init_path.empty()) options.init_path = dir + "/minirun-init";
+  if (options.self_path.empty()) options.self_path = dir + "/minirun";
+  if (options.net_plugin_path.empty()) options.net_plugin_path = dir + "/minirun-net";
+  return options;
 }
+
+}  // namespace
+
+Engine::Engine(EngineOptions options)
+    : options_(with_defaults(std::move(options))),
+      store_(options_.data_root),
+      networks_(options_.data_root, network::NetPlugin(options_.net_plugin_path)) {}
 
 runtime::Runtime Engine::runtime() const { return runtime::Runtime({.root = store_.runtime_root()}); }
 
@@ -102,13 +115,48 @@ Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) 
     return std::move(*refused);
   }
   if (clean_up) MINIRUN_TRY(clean_up_unsupervised(*config), "start");
-  auto started = start_locked(*config, attach);
+  auto started = prepare_network(*config);
+  if (started) started = start_locked(*config, attach);
   if (!started) {
+    (void)unpublish_recorded(*id);
     (void)store_.update_state(*id, [](ContainerState& s) {
       if (s.monitor_pid == ::getpid()) s.monitor_pid = 0;
     });
   }
   return started;
+}
+
+Result<void> Engine::prepare_network(const ContainerConfig& config) {
+  for (const auto& a : config.networks) {
+    auto n = networks_.find(a.network_id);
+    if (!n) return Error("network " + a.network + " is gone: `minirun network connect` the container to another one");
+    MINIRUN_TRY(networks_.bring_up(*n), "network " + a.network);
+  }
+  if (network_kind(config.network_mode) == NetworkKind::container) {
+    // Another container's namespace: it must be running for there to be one.
+    const std::string other = config.network_mode.substr(10);
+    auto state = store_.load_state(other);
+    if (!state || observe(*state).status != ContainerStatus::running)
+      return Error("--network " + config.network_mode + ": that container is not running; start it first");
+  }
+  auto published = publish_ports(networks_, config);
+  if (!published) return std::move(published.error());
+  if (published->empty()) return sys::ok();
+  auto saved = store_.update_state(config.id, [&](ContainerState& s) { s.published_ports = *published; });
+  if (!saved) {
+    (void)unpublish_ports(networks_.plugin(), *published);
+    return std::move(saved.error());
+  }
+  return sys::ok();
+}
+
+Result<void> Engine::unpublish_recorded(const std::string& id) {
+  auto state = store_.load_state(id);
+  if (!state || state->published_ports.empty()) return sys::ok();
+  MINIRUN_TRY(unpublish_ports(networks_.plugin(), state->published_ports), "unpublish");
+  auto saved = store_.update_state(id, [](ContainerState& s) { s.published_ports.clear(); });
+  if (!saved) return std::move(saved.error());
+  return sys::ok();
 }
 
 Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* attach) {
@@ -121,7 +169,7 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   // Everything the child needs is built before fork: after fork only async-signal-safe calls.
   std::vector<std::string> args = {options_.monitor_path, "--data-root", options_.data_root, "--id", config.id,
                                    "--self", options_.self_path, "--image-root", options_.image_root,
-                                   "--init", options_.init_path};
+                                   "--init", options_.init_path, "--net", options_.net_plugin_path};
   if (attach) args.push_back("--attached");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -227,6 +275,7 @@ Result<void> Engine::clean_up_unsupervised(const ContainerConfig& config) {
   runtime::Runtime rt = runtime();
   if (rt.load(config.id).ok()) MINIRUN_TRY(rt.remove(config.id, true), "clean up " + config.name);
   MINIRUN_TRY(unmount_rootfs(store_, config.id), "clean up " + config.name);
+  MINIRUN_TRY(unpublish_recorded(config.id), "clean up " + config.name);
   auto state = store_.update_state(config.id, [](ContainerState& s) {
     if (supervised(s.status)) {
       s.status = ContainerStatus::exited;

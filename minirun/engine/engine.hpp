@@ -37,6 +37,7 @@
 #include "minirun/engine/container_config.hpp"
 #include "minirun/engine/container_state.hpp"
 #include "minirun/engine/container_store.hpp"
+#include "minirun/network/network_store.hpp"
 #include "minirun/runtime/container.hpp"
 
 namespace minirun::engine {
@@ -47,6 +48,7 @@ struct EngineOptions {
   std::string monitor_path;  ///< minirun-monitor; default: next to this executable
   std::string init_path;     ///< minirun-init for --init; default: next to this executable
   std::string self_path;     ///< the minirun executable (the monitor runs `rm` through it for --rm)
+  std::string net_plugin_path;  ///< minirun-net (nftables changes); default: next to this executable
 };
 
 /// What `run`/`create` asks for: a config whose fields the flags set, plus which ones
@@ -59,6 +61,8 @@ struct CreateRequest {
   std::vector<std::string> env_flags;  ///< -e / --env-file, applied over the image's Env
   std::map<std::string, std::string> label_flags;
   std::vector<std::string> security_opts;  ///< raw --security-opt values, kept for inspect
+  std::string ip;                          ///< --ip on the --network
+  std::vector<std::string> network_aliases;  ///< --network-alias on the --network
 };
 
 /// How a foreground `run`/`start -a` is attached to this process.
@@ -80,6 +84,7 @@ class Engine {
 
   const EngineOptions& options() const { return options_; }
   const ContainerStore& store() const { return store_; }
+  network::NetworkStore& networks() { return networks_; }
 
   /// `create`: resolves the image, merges, validates, writes the container. Returns its config.
   Result<ContainerConfig> create(CreateRequest request);
@@ -105,6 +110,13 @@ class Engine {
   /// `wait`: blocks until the container is not running; returns its exit code.
   Result<int> wait(const std::string& id_or_name);
 
+  /// `network connect`: leases an address on one more network; a running container
+  /// gets its veth at once.
+  Result<NetworkAttachment> connect(const std::string& network, const std::string& id_or_name, const std::string& ip,
+                                    const std::vector<std::string>& aliases);
+  /// `network disconnect`: the reverse (a running container loses the interface at once).
+  Result<void> disconnect(const std::string& network, const std::string& id_or_name);
+
   Result<ContainerView> inspect(const std::string& id_or_name) const;
   /// Every container (with `all`) or the running ones, newest first.
   std::vector<ContainerView> list(bool all) const;
@@ -119,8 +131,14 @@ class Engine {
   /// Cleans up a container whose monitor is gone: runtime state, cgroup, rootfs mount.
   Result<void> clean_up_unsupervised(const ContainerConfig& config);
 
+  /// start: the bridges up, the ports published (recorded in state.json).
+  Result<void> prepare_network(const ContainerConfig& config);
+  /// Takes down what a container published, if its state still lists anything.
+  Result<void> unpublish_recorded(const std::string& id);
+
   EngineOptions options_;
   ContainerStore store_;
+  network::NetworkStore networks_;
   int attach_fd_ = -1;  ///< read end of the channel from the attached monitor
   std::string attach_id_;
 };

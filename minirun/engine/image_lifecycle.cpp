@@ -28,6 +28,7 @@
 #include "imagebuilder/store/image_store.hpp"
 #include "imagebuilder/store/unpacked_layers.hpp"
 #include "minirun/engine/bundle_writer.hpp"
+#include "minirun/engine/container_network.hpp"
 #include "minirun/engine/engine.hpp"
 #include "minirun/engine/volumes.hpp"
 #include "minirun/sys/file.hpp"
@@ -127,6 +128,19 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
       return Error("--mount: bind source path does not exist: " + m.source);
   }
 
+  MINIRUN_TRY(check_dns_flags(c.dns, c.extra_hosts), "create");
+  if (network_kind(c.network_mode) == NetworkKind::container) {
+    // Docker resolves the name once: the container is tied to that one, not to whichever
+    // later takes the name.
+    auto other = store_.resolve(c.network_mode.substr(10));
+    if (!other) return std::move(other.error()).context("--network " + c.network_mode);
+    c.network_mode = "container:" + *other;
+    if (!c.port_bindings.empty() || c.publish_all)
+      return Error("conflicting options: -p/-P and --network container:... (the ports belong to that container)");
+  }
+  if (network_kind(c.network_mode) == NetworkKind::none && (!c.port_bindings.empty() || c.publish_all))
+    return Error("conflicting options: -p/-P and --network none (there is no network to publish on)");
+
   auto lowers = store::lower_dirs(*images, *image);
   if (!lowers) return std::move(lowers.error()).context("unpack the layers of " + reference);
   c.lower_dirs = *lowers;
@@ -146,12 +160,23 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
     m.source = volume->name;
     made_volumes.push_back(volume->name);
   }
+  // The addresses are leased before the container is written, so config.json has them.
+  auto undo_networks = [&] {
+    for (const auto& a : c.networks) (void)disconnect_network(networks_, c, a);
+  };
+  if (auto connected = connect_at_create(networks_, c, request.ip, request.network_aliases); !connected) {
+    undo_networks();
+    undo_volumes();
+    return std::move(connected.error());
+  }
   if (auto made = store_.create(c); !made) {
+    undo_networks();
     undo_volumes();
     return std::move(made.error());
   }
   if (auto held = images->add_hold(image->id, holder_of(c)); !held) {
     (void)store_.erase(c);
+    undo_networks();
     undo_volumes();
     return std::move(held.error()).context("hold image " + reference);
   }
@@ -189,6 +214,7 @@ Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remo
     if (auto image_id = store::Digest::parse(config->image_id); image_id)
       (void)images->remove_hold(*image_id, holder_of(*config));
   }
+  for (const auto& a : config->networks) MINIRUN_TRY(disconnect_network(networks_, *config, a), "rm");
   MINIRUN_TRY(store_.erase(*config), "rm");
   if (remove_volumes) {
     VolumeStore volumes(store_.volumes_root());

@@ -23,12 +23,17 @@
 #include <climits>
 #include <cstring>
 #include <optional>
+#include <sstream>
 
 #include "minirun/engine/bundle_writer.hpp"
+#include "minirun/engine/container_network.hpp"
 #include "minirun/engine/container_store.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/loopback.hpp"
 #include "minirun/engine/restart_policy.hpp"
+#include "minirun/network/dns_server.hpp"
+#include "minirun/network/netns.hpp"
+#include "minirun/network/subnet.hpp"
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
 #include "minirun/runtime/container.hpp"
@@ -135,6 +140,12 @@ class Supervisor {
   void record_exit(int code, bool oom, const std::string& error);
   bool stop_requested();
   void unmount_rootfs();
+  /// Plugs the container into its networks (veths, or just `lo`) before it runs.
+  Result<void> connect_container(pid_t pid);
+  /// The embedded DNS server on 127.0.0.11:53 inside the namespace `netns_fd`.
+  Result<void> start_dns(int netns_fd);
+  /// Takes down the ports `minirun start` published for us.
+  void unpublish();
 
   const MonitorArgs& args_;
   ContainerStore store_;
@@ -149,6 +160,8 @@ class Supervisor {
   std::optional<runtime::CreatedContainer> created_;
   UniqueFd out_, err_, master_;
   int64_t started_ns_ = 0;
+
+  std::optional<network::DnsServer> dns_;
 
   HealthState health_;
   Probe probe_;
@@ -166,9 +179,10 @@ Result<void> Supervisor::start_container() {
   options.id = config_.id;
   options.bundle = store_.bundle_dir(config_.id);
   options.start_through_pipe = true;
-  // With a network namespace of its own, `lo` must be up before the program runs, so
-  // create and start are two steps; otherwise the start byte goes out at once.
-  const bool own_network = config_.network_mode != "host";
+  // With a network namespace of its own, its interfaces must be up before the program
+  // runs, so create and start are two steps; otherwise the start byte goes out at once.
+  const NetworkKind kind = network_kind(config_.network_mode);
+  const bool own_network = kind == NetworkKind::bridge || kind == NetworkKind::none;
   options.start_immediately = !own_network;
   if (config_.tty) {
     int fds[2];
@@ -188,7 +202,7 @@ Result<void> Supervisor::start_container() {
   if (!created) return std::move(created.error());
   console_theirs.reset();
   if (own_network) {
-    if (auto r = bring_up_loopback(created->init.pid()); !r) {
+    if (auto r = connect_container(created->init.pid()); !r) {
       (void)runtime_.remove(config_.id, true);
       return std::move(r.error());
     }
@@ -211,6 +225,65 @@ Result<void> Supervisor::start_container() {
   created_.emplace(std::move(*created));
   started_ns_ = monotonic_ns();
   return sys::ok();
+}
+
+Result<void> Supervisor::connect_container(pid_t pid) {
+  if (!config_.joins_bridge_networks()) return bring_up_loopback(pid);
+  auto netns = network::open_network_namespace(pid);
+  if (!netns) return std::move(netns.error());
+  MINIRUN_TRY(attach_networks(config_, netns->get()), "start");
+  if (auto dns = start_dns(netns->get()); !dns) {
+    detach_networks(config_);
+    return std::move(dns.error()).context("embedded DNS server");
+  }
+  return sys::ok();
+}
+
+Result<void> Supervisor::start_dns(int netns_fd) {
+  // Docker's rule: name-based discovery on user-defined networks only.
+  std::vector<network::DnsNetwork> networks;
+  network::NetworkStore store(args_.data_root, network::NetPlugin(args_.net_plugin_path));
+  for (const auto& a : config_.networks) {
+    if (a.network == "bridge") continue;
+    auto gateway = network::parse_ipv4(a.gateway);
+    const uint32_t mask = a.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - a.prefix_len);
+    networks.push_back({a.network, store.endpoints_dir(a.network_id), gateway ? (*gateway & mask) : 0, a.prefix_len});
+  }
+  if (networks.empty()) return sys::ok();
+  // Names it does not know go to the resolvers the host uses (or --dns), as Docker's
+  // embedded server does; the socket that talks to them lives in the container's
+  // namespace too, so only servers reachable from the container are asked.
+  std::vector<std::pair<uint32_t, uint16_t>> upstreams;
+  std::vector<std::string> servers = config_.dns;
+  if (servers.empty()) {
+    if (auto host = sys::read_file("/etc/resolv.conf"); host) {
+      std::istringstream lines(*host);
+      std::string word, address;
+      while (lines >> word) {
+        if (word == "nameserver" && lines >> address) servers.push_back(address);
+      }
+    }
+  }
+  for (const auto& server : servers) {
+    auto address = network::parse_ipv4(server);
+    if (address && (*address >> 24) != 127) upstreams.emplace_back(*address, 53);
+  }
+  return network::in_network_namespace(netns_fd, [&]() -> Result<void> {
+    auto server = network::DnsServer::bind(0x7F00000B /* 127.0.0.11 */, 53, network::DnsResolver(networks), upstreams);
+    if (!server) return std::move(server.error());
+    dns_.emplace(std::move(*server));
+    return sys::ok();
+  });
+}
+
+void Supervisor::unpublish() {
+  auto state = store_.load_state(config_.id);
+  if (!state || state->published_ports.empty()) return;
+  if (auto r = unpublish_ports(network::NetPlugin(args_.net_plugin_path), state->published_ports); !r) {
+    std::fprintf(stderr, "minirun-monitor: unpublish: %s\n", r.error().what().c_str());
+    return;  // left in state.json: `minirun rm` tries again
+  }
+  (void)store_.update_state(config_.id, [](ContainerState& s) { s.published_ports.clear(); });
 }
 
 bool Supervisor::stop_requested() {
@@ -309,7 +382,7 @@ Result<sys::ExitStatus> Supervisor::supervise() {
   if (health)
     next_probe_ns_ = monotonic_ns() + next_probe_delay(health_, config_.healthcheck, config_.healthcheck.start_period_ns > 0);
   for (;;) {
-    pollfd fds[6];
+    pollfd fds[8];
     int n = 0;
     fds[n++] = {created_->init.pidfd(), POLLIN, 0};
     const int pipes_at = n;
@@ -317,12 +390,22 @@ Result<sys::ExitStatus> Supervisor::supervise() {
     fds[n++] = {err, POLLIN, 0};
     fds[n++] = {input, POLLIN, 0};
     fds[n++] = {probe_.output ? probe_.output.get() : -1, POLLIN, 0};
+    const int dns_at = n;
+    fds[n++] = {dns_ ? dns_->fd() : -1, POLLIN, 0};
+    fds[n++] = {dns_ ? dns_->upstream_fd() : -1, POLLIN, 0};
     int timeout_ms = -1;
     if (health) {
       const int64_t due = probe_.pid > 0 ? probe_.deadline_ns : next_probe_ns_;
       timeout_ms = static_cast<int>(std::max<int64_t>(0, (due - monotonic_ns()) / 1'000'000 + 1));
     }
+    if (dns_ && dns_->next_timeout_ms() >= 0 && (timeout_ms < 0 || dns_->next_timeout_ms() < timeout_ms))
+      timeout_ms = dns_->next_timeout_ms();
     if (::poll(fds, n, timeout_ms) < 0 && errno != EINTR) return Error::from_errno("poll");
+    if (dns_) {
+      if (fds[dns_at].revents) dns_->on_readable();
+      if (fds[dns_at + 1].revents) dns_->on_upstream_readable();
+      dns_->expire_pending();
+    }
     if (fds[pipes_at].revents) pump(master >= 0 ? master : out, "stdout");
     if (fds[pipes_at + 1].revents) pump(err, "stderr");
     if (fds[pipes_at + 2].revents) {
@@ -366,6 +449,9 @@ bool Supervisor::finish_container() {
   master_.reset();
   if (log_) (void)log_->flush();
   created_.reset();
+  // The DNS server's socket holds the namespace (and with it the veths) alive.
+  dns_.reset();
+  detach_networks(config_);
   return oom;
 }
 
@@ -457,6 +543,7 @@ int Supervisor::run() {
     }
   }
   unmount_rootfs();
+  unpublish();
   (void)store_.update_state(config_.id, [&](ContainerState& s) {
     s.monitor_pid = 0;
     s.monitor_start_time = 0;
@@ -495,6 +582,7 @@ Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
     else if (flag == "--self") args.self_path = *v;
     else if (flag == "--image-root") args.image_root = *v;
     else if (flag == "--init") args.init_path = *v;
+    else if (flag == "--net") args.net_plugin_path = *v;
     else return Error("minirun-monitor: unknown flag " + flag + " (it is started by `minirun start`, not by hand)");
   }
   if (args.data_root.empty() || args.id.empty()) return Error("minirun-monitor: --data-root and --id are required");

@@ -44,6 +44,7 @@ struct MonitorArgs {
   std::string self_path;     ///< the minirun binary, for --rm (runs `minirun rm`)
   std::string image_root;    ///< passed on to `minirun rm`
   std::string init_path;     ///< minirun-init, bind-mounted for --init
+  std::string net_plugin_path;  ///< minirun-net, to take published ports down at the end
   bool attached = false;     ///< copy output to fds 4/5 and report the exit code on fd 3
 };
 
@@ -56,7 +57,7 @@ inline constexpr int kMonitorStderrFd = 5;
 /// supervised to its end).
 int run_monitor(const MonitorArgs& args);
 
-/// Parses the monitor's command line (`--data-root D --id ID [--self P] [--image-root R] [--init P] [--attached]`).
+/// Parses the monitor's command line (`--data-root D --id ID [--self P] [--image-root R] [--init P] [--net P] [--attached]`).
 sys::Result<MonitorArgs> parse_monitor_args(int argc, char** argv);
 
 }  // namespace minirun::engine

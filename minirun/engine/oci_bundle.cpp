@@ -26,10 +26,6 @@ std::string container_hostname(const ContainerConfig& config) {
   return config.hostname.empty() ? config.id.substr(0, 12) : config.hostname;
 }
 
-std::string hosts_file(const std::string& hostname) {
-  return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n";
-}
-
 namespace {
 
 json bind_mount(const std::string& source, const std::string& destination, bool read_only,
@@ -171,6 +167,10 @@ json oci_config(const ContainerConfig& config, const BundleInputs& in) {
     for (const auto& ns : linux_["namespaces"])
       if (ns["type"] != "network") namespaces.push_back(ns);
     linux_["namespaces"] = namespaces;
+  } else if (!in.network_namespace.empty()) {
+    // Join that namespace instead of making one: setns(2) by path, as runc does.
+    for (auto& ns : linux_["namespaces"])
+      if (ns["type"] == "network") ns["path"] = in.network_namespace;
   }
   if (config.privileged) {
     linux_.erase("maskedPaths");

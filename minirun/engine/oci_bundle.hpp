@@ -58,6 +58,7 @@ struct BundleInputs {
   std::map<std::string, std::string> volume_dirs;  ///< volume name -> host directory
   std::string etc_dir;    ///< holds the hostname, hosts and resolv.conf files to bind
   std::string init_path;  ///< host path of minirun-init, for --init
+  std::string network_namespace;  ///< --network container:ID: that init's /proc/PID/ns/net
 };
 
 /// The OCI config.json of `config`. Pure.
@@ -65,8 +66,5 @@ nlohmann::json oci_config(const ContainerConfig& config, const BundleInputs& inp
 
 /// The hostname a container gets when none was asked for: the id's first 12 characters.
 std::string container_hostname(const ContainerConfig& config);
-
-/// The text of the container's /etc/hosts.
-std::string hosts_file(const std::string& hostname);
 
 }  // namespace minirun::engine

@@ -12,6 +12,8 @@
  */
 #include "minirun/network/bridge.hpp"
 
+#include "minirun/network/subnet.hpp"
+
 #include <arpa/inet.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -178,11 +180,6 @@ sys::Result<void> check_interface_name(const std::string& name, std::string_view
     }
   }
   return sys::ok();
-}
-
-std::string format_ipv4(uint32_t address) {
-  return std::to_string(address >> 24) + "." + std::to_string((address >> 16) & 0xFF) + "." +
-         std::to_string((address >> 8) & 0xFF) + "." + std::to_string(address & 0xFF);
 }
 
 bool link_exists(const std::string& name) {

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "minirun/network/netns.hpp"
+#include "minirun/network/subnet.hpp"
 #include "minirun/sys/error.hpp"
 
 namespace minirun::network {
@@ -66,9 +67,6 @@ inline constexpr std::size_t kMaxInterfaceName = 15;
 /// whitespace or `:`, not `.` or `..` (the rules of the kernel's dev_valid_name()).
 /// `role` says which name it is in the error ("bridge name", "host interface name").
 sys::Result<void> check_interface_name(const std::string& name, std::string_view role);
-
-/// 0xAC120001 -> "172.18.0.1" (addresses are IPv4 in host byte order).
-std::string format_ipv4(uint32_t address);
 
 /// True when an interface called `name` exists in the calling thread's network namespace.
 bool link_exists(const std::string& name);

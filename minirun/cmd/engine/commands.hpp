@@ -40,6 +40,7 @@ void add_lifecycle_commands(CLI::App& app, Globals& g);  ///< start stop restart
 void add_info_commands(CLI::App& app, Globals& g);       ///< ps inspect logs stats top
 void add_exec_commands(CLI::App& app, Globals& g);       ///< exec cp
 void add_volume_commands(CLI::App& app, Globals& g);     ///< volume ..., system prune
+void add_network_commands(CLI::App& app, Globals& g);    ///< network ...
 
 /// "3 seconds ago", "About a minute ago", "2 hours ago" (Docker's HumanDuration).
 std::string human_duration(int64_t seconds);

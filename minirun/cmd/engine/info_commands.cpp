@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "minirun/cmd/engine/commands.hpp"
+#include "minirun/engine/container_network.hpp"
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/stats.hpp"
@@ -66,6 +67,7 @@ std::string quoted_command(const engine::ContainerConfig& c) {
 nlohmann::json inspect_json(const ContainerView& v, const engine::ContainerStore& store) {
   nlohmann::json j = v.config.to_json();
   j["State"] = v.state.to_json();
+  j["NetworkSettings"]["Ports"] = engine::ports_json(v.config, v.state);
   const std::vector<std::string> command = v.config.command();
   j["Path"] = command.empty() ? "" : command[0];
   j["Args"] = command.size() > 1 ? std::vector<std::string>(command.begin() + 1, command.end())
@@ -159,7 +161,8 @@ void add_info_commands(CLI::App& app, Globals& g) {
         nlohmann::json row = {{"ID", v.config.id.substr(0, 12)},   {"Image", v.config.image},
                               {"Command", quoted_command(v.config)}, {"CreatedAt", v.config.created},
                               {"State", engine::status_name(v.state.status)}, {"Status", status_text(v)},
-                              {"Names", v.config.name},             {"Labels", v.config.labels}};
+                              {"Names", v.config.name},             {"Labels", v.config.labels},
+                              {"Ports", engine::ports_column(v.config, v.state)}};
         std::printf("%s\n", row.dump().c_str());
       }
       return;
@@ -168,8 +171,7 @@ void add_info_commands(CLI::App& app, Globals& g) {
     std::printf("%-12s   %-18s %-22s %-16s %-28s %-10s %s\n", "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS",
                 "PORTS", "NAMES");
     for (const auto& v : views) {
-      std::string ports;
-      for (const auto& p : v.config.exposed_ports) ports += (ports.empty() ? "" : ", ") + p;
+      const std::string ports = engine::ports_column(v.config, v.state);
       std::printf("%-12s   %-18s %-22s %-16s %-28s %-10s %s\n", v.config.id.substr(0, 12).c_str(),
                   v.config.image.c_str(), quoted_command(v.config).c_str(),
                   (human_duration(seconds_since(v.config.created)) + " ago").c_str(), status_text(v).c_str(),

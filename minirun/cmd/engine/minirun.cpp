@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   add_info_commands(app, g);
   add_exec_commands(app, g);
   add_volume_commands(app, g);
+  add_network_commands(app, g);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

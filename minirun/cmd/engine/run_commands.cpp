@@ -34,7 +34,9 @@ struct RunFlags {
   std::string memory, memory_swap, cpus, cpu_shares, pids_limit, cpuset_cpus, restart = "no";
   std::string health_cmd, health_interval, health_timeout, health_start_period, health_start_interval;
   int health_retries = 0;
-  std::string stop_signal, stop_timeout, network = "none";
+  std::string stop_signal, stop_timeout, network = "bridge", ip;
+  std::vector<std::string> network_aliases, dns, add_hosts, publish;
+  bool publish_all = false;
 };
 
 void add_run_flags(CLI::App* sub, RunFlags& f, bool with_run_flags) {
@@ -83,7 +85,14 @@ void add_run_flags(CLI::App* sub, RunFlags& f, bool with_run_flags) {
   sub->add_option("--stop-signal", f.stop_signal, "Signal to stop the container (default SIGTERM)");
   sub->add_option("--stop-timeout", f.stop_timeout, "Seconds to wait after the stop signal before SIGKILL");
   sub->add_option("-l,--label", f.labels, "Set a label (key=value)");
-  sub->add_option("--network", f.network, "Network: none (loopback only) or host")->capture_default_str();
+  sub->add_option("--network,--net", f.network, "Network: bridge, a network's name, none, host, or container:NAME")
+      ->capture_default_str();
+  sub->add_option("--ip", f.ip, "IPv4 address on the --network (user-defined networks only)");
+  sub->add_option("--network-alias", f.network_aliases, "Another DNS name for the container on the --network");
+  sub->add_option("--dns", f.dns, "A DNS server for the container (IPv4)");
+  sub->add_option("--add-host", f.add_hosts, "An /etc/hosts line: NAME:IP");
+  sub->add_option("-p,--publish", f.publish, "Publish a port: [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/tcp|udp]");
+  sub->add_flag("-P,--publish-all", f.publish_all, "Publish every EXPOSEd port on a random host port");
   sub->add_option("--log-opt", f.log_opts, "json-file log options: max-size=10m, max-file=3");
   // Docker's repeatable flags take one value per use (`-e A=1 -e B=2`); without this,
   // CLI11 would let `--cap-drop NET_RAW busybox true` swallow the image and command.
@@ -237,9 +246,24 @@ Result<CreateRequest> build_request(const RunFlags& f, const std::vector<std::st
     if (!v) return std::move(v.error());
     r.label_flags[v->first] = v->second;
   }
-  if (f.network != "none" && f.network != "host")
-    return Error("--network: \"" + f.network + "\" is not available; use none (loopback only) or host");
-  c.network_mode = f.network;
+  if (f.network.empty() || f.network == "default") c.network_mode = "bridge";
+  else c.network_mode = f.network;
+  r.ip = f.ip;
+  r.network_aliases = f.network_aliases;
+  c.dns = f.dns;
+  c.extra_hosts = f.add_hosts;
+  for (const auto& p : f.publish) {
+    auto mappings = network::parse_publish_flag(p);
+    if (!mappings) return std::move(mappings.error());
+    c.port_bindings.insert(c.port_bindings.end(), mappings->begin(), mappings->end());
+  }
+  c.publish_all = f.publish_all;
+  if (c.network_mode == "host" && (!c.port_bindings.empty() || c.publish_all)) {
+    // Docker's behaviour: the container already listens on the host's own ports.
+    std::fprintf(stderr, "WARNING: published ports are discarded when using host network mode\n");
+    c.port_bindings.clear();
+    c.publish_all = false;
+  }
   for (const auto& opt : f.log_opts) {
     auto eq = opt.find('=');
     const std::string key = opt.substr(0, eq), value = eq == std::string::npos ? "" : opt.substr(eq + 1);

@@ -4,8 +4,8 @@
  *
  * A volume is a directory the engine owns (volumes.hpp); these commands list and
  * remove them, refusing to remove one that a container (running or not) still names,
- * as Docker does. `system prune` removes stopped containers, and with --volumes also
- * volumes no container uses.
+ * as Docker does. `system prune` removes stopped containers and the networks no
+ * container uses, and with --volumes also volumes no container uses.
  */
 #include <cstdio>
 
@@ -107,7 +107,7 @@ void add_volume_commands(CLI::App& app, Globals& g) {
 
   CLI::App* system = app.add_subcommand("system", "Engine-wide commands");
   system->require_subcommand(1);
-  CLI::App* prune = system->add_subcommand("prune", "Remove stopped containers (and unused volumes with --volumes)");
+  CLI::App* prune = system->add_subcommand("prune", "Remove stopped containers, unused networks (and unused volumes with --volumes)");
   prune->add_flag("--volumes", prune_volumes, "Also remove volumes no container uses");
   prune->add_flag("-f,--force", force, "Do not ask (the kit never asks; accepted for Docker compatibility)");
   prune->callback([&g] {
@@ -123,6 +123,9 @@ void add_volume_commands(CLI::App& app, Globals& g) {
         ++removed;
       }
     }
+    if (auto networks = engine.networks().prune(); !networks) fail(g, networks.error().what());
+    else
+      for (const auto& name : *networks) std::printf("Deleted network %s\n", name.c_str());
     if (prune_volumes) {
       engine::VolumeStore store(engine.store().volumes_root());
       for (const auto& v : store.list())

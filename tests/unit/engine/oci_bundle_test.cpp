@@ -210,12 +210,6 @@ TEST(OciBundleDefaults, EtcFilesAreBindMountedFromTheEtcDir) {
   }
 }
 
-TEST(OciBundleDefaults, HostsFileNamesLocalhostAndTheHostname) {
-  const std::string hosts = hosts_file("box");
-  EXPECT_NE(hosts.find("127.0.0.1\tlocalhost\n"), std::string::npos) << hosts;
-  EXPECT_NE(hosts.find("\tbox\n"), std::string::npos) << hosts;
-}
-
 // ---- resources ---------------------------------------------------------------------
 
 TEST(OciBundleResources, MemorySetsTheLimitAndTwiceThatOfSwap) {

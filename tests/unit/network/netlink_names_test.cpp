@@ -47,12 +47,6 @@ TEST(InterfaceName, DashUnderscoreAndDotAreFine) {
   EXPECT_TRUE(check_interface_name("br-a_b.1", "bridge name").ok());
 }
 
-TEST(FormatIpv4, HostByteOrderBecomesDottedQuad) {
-  EXPECT_EQ(format_ipv4(0xAC120002), "172.18.0.2");
-  EXPECT_EQ(format_ipv4(0), "0.0.0.0");
-  EXPECT_EQ(format_ipv4(0xFFFFFFFF), "255.255.255.255");
-}
-
 TEST(ParseMac, SixHexBytesParse) {
   auto mac = parse_mac("02:42:AC:12:00:0f");
   ASSERT_TRUE(mac.ok()) << mac.error().what();
