@@ -67,8 +67,14 @@
 #ifndef MINIRUN_BINARY
 #define MINIRUN_BINARY "minirun"
 #endif
+#ifndef MINIRUN_NET_BINARY
+#define MINIRUN_NET_BINARY "minirun-net"
+#endif
 
 namespace minirun::testing {
+
+/// The nftables table the engine tests' containers use ($MINIRUN_NFT_TABLE).
+inline constexpr const char* kTestNftTable = "minirun_e2e";
 
 /// Reads a whole file; "" if it cannot be read.
 inline std::string slurp(const std::string& path) {
@@ -127,10 +133,16 @@ struct BackgroundClient {
 
 class EngineFixture : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { images_ = new ScratchDir; }
+  static void SetUpTestSuite() {
+    images_ = new ScratchDir;
+    // Firewall rules of the tests' containers go to a table of the tests' own, which the
+    // suite deletes at its end (the kit's own table `minirun` is never touched).
+    ::setenv("MINIRUN_NFT_TABLE", kTestNftTable, 1);
+  }
   static void TearDownTestSuite() {
     delete images_;
     images_ = nullptr;
+    (void)run_command({MINIRUN_NET_BINARY, "--table", kTestNftTable, "remove-table"}, {}, 30);
   }
 
   void SetUp() override { data_root_ = scratch_.path() + "/data"; }
@@ -140,6 +152,13 @@ class EngineFixture : public ::testing::Test {
       seen_ids_.insert(id);
       auto removed = mr("rm", "-f", "-v", id);
       EXPECT_EQ(removed.exit_code, 0) << "TearDown: rm -f " << id << ": " << removed.err;
+    }
+    // The networks (the default one too, made on first use): bridges and their rules.
+    if (!directory_entries(data_root_ + "/networks").empty()) {
+      auto pruned = mr("network", "prune", "-f");
+      EXPECT_EQ(pruned.exit_code, 0) << "TearDown: network prune: " << pruned.err;
+      for (const auto& entry : directory_entries(data_root_ + "/networks"))
+        if (entry[0] != '.') ADD_FAILURE() << "left behind: network " << data_root_ << "/networks/" << entry;
     }
     for (const auto& leak : find_leaks()) ADD_FAILURE() << "left behind: " << leak;
     clean_up_leaks();
@@ -264,6 +283,10 @@ class EngineFixture : public ::testing::Test {
     for (const auto& entry : directory_entries(data_root_ + "/runtime"))
       if (entry[0] != '.') leaks.push_back("runtime state " + data_root_ + "/runtime/" + entry);
     for (const auto& dir : cgroup_dirs_of_seen_ids()) leaks.push_back("cgroup " + dir);
+    // veths are "mrv" + the first 8 hex of the container id (network_store.hpp).
+    for (const auto& link : directory_entries("/sys/class/net"))
+      for (const auto& id : seen_ids_)
+        if (link.size() == 15 && link.rfind("mrv" + id.substr(0, 8), 0) == 0) leaks.push_back("veth " + link);
     for (pid_t pid : leaked_processes()) {
       leaks.push_back("process " + std::to_string(pid) + ": " + command_line_of(pid));
     }

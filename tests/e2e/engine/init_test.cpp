@@ -36,6 +36,10 @@
 
 #include "tests/support/test_env.hpp"
 
+#ifndef MINIRUN_NET_BINARY
+#define MINIRUN_NET_BINARY "minirun-net"
+#endif
+
 #ifndef MINIRUN_BINARY
 #define MINIRUN_BINARY "minirun"
 #endif
@@ -143,10 +147,14 @@ TEST(MinirunInit, SigtermIsForwardedToTheCommand) {
 
 class EngineInit : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { images_ = new ScratchDir(); }
+  static void SetUpTestSuite() {
+    images_ = new ScratchDir();
+    ::setenv("MINIRUN_NFT_TABLE", "minirun_e2e", 1);  // the tests' own firewall table
+  }
   static void TearDownTestSuite() {
     delete images_;
     images_ = nullptr;
+    (void)run_command({MINIRUN_NET_BINARY, "--table", "minirun_e2e", "remove-table"}, {}, 30);
   }
 
   void SetUp() override { MINIRUN_REQUIRE_ROOT(); }
@@ -158,6 +166,9 @@ class EngineInit : public ::testing::Test {
       auto removed = minirun({"rm", "-f", id});
       EXPECT_EQ(removed.exit_code, 0) << "rm -f " << id << ": " << removed.err;
     }
+    // The default network, made on first use, goes with its bridge and rules.
+    auto pruned = minirun({"network", "prune", "-f"});
+    EXPECT_EQ(pruned.exit_code, 0) << "network prune: " << pruned.err;
     EXPECT_EQ(container_dirs(), std::vector<std::string>{}) << "container directories left behind";
     EXPECT_EQ(container_states(), std::vector<std::string>{}) << "runtime state left behind";
     std::string cgroups = memory_cgroup_dir() + "/minirun/";

@@ -14,6 +14,8 @@
  * that no veth, bridge, lease or published port of its own is left (EngineFixture's
  * leak checks, extended here for networks).
  *
+ * Downloads use `timeout 3 wget`: Debian's busybox 1.35 wget crashes on its own -T.
+ *
  * Lab: labs/08-networks.
  */
 #include <arpa/inet.h>
@@ -24,14 +26,10 @@
 
 #include "tests/e2e/engine/engine_fixture.hpp"
 
-#ifndef MINIRUN_NET_BINARY
-#define MINIRUN_NET_BINARY "minirun-net"
-#endif
-
 namespace minirun::testing {
 namespace {
 
-const char* kTable = "minirun_e2e";
+const char* kTable = kTestNftTable;
 
 /// A TCP port on 127.0.0.1 that nothing uses right now (bind to port 0, read it back).
 uint16_t free_port() {
@@ -70,15 +68,6 @@ std::string http_get_loopback(uint16_t port) {
 
 class NetworkE2E : public EngineFixture {
  protected:
-  static void SetUpTestSuite() {
-    EngineFixture::SetUpTestSuite();
-    ::setenv("MINIRUN_NFT_TABLE", kTable, 1);
-  }
-  static void TearDownTestSuite() {
-    (void)run_command({MINIRUN_NET_BINARY, "--table", kTable, "remove-table"}, {}, 30);
-    EngineFixture::TearDownTestSuite();
-  }
-
   void SetUp() override {
     if (!running_as_root()) GTEST_SKIP() << "needs root (network namespaces, bridges, nftables)";
     EngineFixture::SetUp();
@@ -157,8 +146,8 @@ TEST_F(NetworkE2E, ROOT_ContainersOnAUserNetworkFindEachOtherByNameAndAlias) {
   EXPECT_TRUE(contains(looked_up.out, web_ip)) << looked_up.out;
   auto alias = sh(client, "nslookup www 127.0.0.11");
   EXPECT_TRUE(contains(alias.out, web_ip)) << alias.out;
-  EXPECT_TRUE(eventually([&] { return contains(sh(client, "wget -qO- -T 2 http://web/").out, "hello-from-web"); }))
-      << sh(client, "wget -qO- -T 2 http://web/").err;
+  EXPECT_TRUE(eventually([&] { return contains(sh(client, "timeout 3 wget -qO- http://web/").out, "hello-from-web"); }))
+      << sh(client, "timeout 3 wget -qO- http://web/").err;
 }
 
 TEST_F(NetworkE2E, ROOT_AnUnknownNameIsNxdomainNotAnError) {
@@ -200,8 +189,8 @@ TEST_F(NetworkE2E, ROOT_AnotherContainerReachesAPublishedPortThroughTheGateway) 
   const std::string client = start({"busybox", "sleep", "1000"});
   const std::string gateway = inspect(client)["NetworkSettings"]["Networks"]["bridge"].value("Gateway", "");
   const std::string url = "http://" + gateway + ":" + std::to_string(port) + "/";
-  EXPECT_TRUE(eventually([&] { return contains(sh(client, "wget -qO- -T 2 " + url).out, "hairpin"); }))
-      << sh(client, "wget -qO- -T 2 " + url).err;
+  EXPECT_TRUE(eventually([&] { return contains(sh(client, "timeout 3 wget -qO- " + url).out, "hairpin"); }))
+      << sh(client, "timeout 3 wget -qO- " + url).err;
 }
 
 TEST_F(NetworkE2E, ROOT_TwoUserNetworksCannotReachEachOther) {
@@ -214,9 +203,9 @@ TEST_F(NetworkE2E, ROOT_TwoUserNetworksCannotReachEachOther) {
   ASSERT_FALSE(a.empty() || b.empty() || same.empty());
   const std::string url = "http://" + ip_of(a, "e2e-a") + "/";
   // The control: a neighbour on the same network gets the page...
-  EXPECT_TRUE(eventually([&] { return sh(same, "wget -qO- -T 2 " + url).exit_code == 0; }));
+  EXPECT_TRUE(eventually([&] { return sh(same, "timeout 3 wget -qO- " + url).exit_code == 0; }));
   // ...and the break-out attempt from the other network must fail.
-  auto across = sh(b, "wget -qO- -T 2 " + url);
+  auto across = sh(b, "timeout 3 wget -qO- " + url);
   EXPECT_NE(across.exit_code, 0) << "reached " << url << " from another network: " << across.out;
 }
 

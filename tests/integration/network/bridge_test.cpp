@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -169,7 +170,12 @@ TEST(Bridge, ROOT_EnsureBridgeEnablesIpForwardAndRouteLocalnet) {
   ASSERT_TRUE(host.ok());
   LinkCleanup cleanup(host.fd(), {bridge_name()});
   inside(host, [&] {
-    // A new namespace starts with forwarding off, so this test sees the change.
+    // A new namespace copies the host's setting (which is 1 wherever a bridge network
+    // was made before), so the test turns forwarding off in its own namespace first.
+    {
+      std::ofstream knob("/proc/sys/net/ipv4/ip_forward");
+      knob << "0\n";
+    }
     ASSERT_EQ(read_knob("/proc/sys/net/ipv4/ip_forward"), "0\n");
     auto made = ensure_bridge(bridge_name(), kGateway, kPrefix);
     ASSERT_TRUE(made.ok()) << made.error().what();
