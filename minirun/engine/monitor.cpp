@@ -23,17 +23,16 @@
 #include <climits>
 #include <cstring>
 #include <optional>
-#include <sstream>
 
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/container_network.hpp"
 #include "minirun/engine/container_store.hpp"
+#include "minirun/engine/embedded_dns.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/loopback.hpp"
 #include "minirun/engine/restart_policy.hpp"
 #include "minirun/network/dns_server.hpp"
 #include "minirun/network/netns.hpp"
-#include "minirun/network/subnet.hpp"
 #include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/console.hpp"
 #include "minirun/runtime/container.hpp"
@@ -240,36 +239,11 @@ Result<void> Supervisor::connect_container(pid_t pid) {
 }
 
 Result<void> Supervisor::start_dns(int netns_fd) {
-  // Docker's rule: name-based discovery on user-defined networks only.
-  std::vector<network::DnsNetwork> networks;
-  network::NetworkStore store(args_.data_root, network::NetPlugin(args_.net_plugin_path));
-  for (const auto& a : config_.networks) {
-    if (a.network == "bridge") continue;
-    auto gateway = network::parse_ipv4(a.gateway);
-    const uint32_t mask = a.prefix_len == 0 ? 0 : ~uint32_t{0} << (32 - a.prefix_len);
-    networks.push_back({a.network, store.endpoints_dir(a.network_id), gateway ? (*gateway & mask) : 0, a.prefix_len});
-  }
-  if (networks.empty()) return sys::ok();
-  // Names it does not know go to the resolvers the host uses (or --dns), as Docker's
-  // embedded server does; the socket that talks to them lives in the container's
-  // namespace too, so only servers reachable from the container are asked.
-  std::vector<std::pair<uint32_t, uint16_t>> upstreams;
-  std::vector<std::string> servers = config_.dns;
-  if (servers.empty()) {
-    if (auto host = sys::read_file("/etc/resolv.conf"); host) {
-      std::istringstream lines(*host);
-      std::string word, address;
-      while (lines >> word) {
-        if (word == "nameserver" && lines >> address) servers.push_back(address);
-      }
-    }
-  }
-  for (const auto& server : servers) {
-    auto address = network::parse_ipv4(server);
-    if (address && (*address >> 24) != 127) upstreams.emplace_back(*address, 53);
-  }
+  auto plan = plan_embedded_dns(config_, args_.data_root);
+  if (plan.networks.empty()) return sys::ok();  // no user-defined network: no discovery
   return network::in_network_namespace(netns_fd, [&]() -> Result<void> {
-    auto server = network::DnsServer::bind(0x7F00000B /* 127.0.0.11 */, 53, network::DnsResolver(networks), upstreams);
+    auto server = network::DnsServer::bind(network::kEmbeddedDnsAddress, 53, network::DnsResolver(plan.networks),
+                                           plan.upstreams);
     if (!server) return std::move(server.error());
     dns_.emplace(std::move(*server));
     return sys::ok();
@@ -562,32 +536,6 @@ int Supervisor::run() {
 }
 
 }  // namespace
-
-Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
-  MonitorArgs args;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    auto value = [&]() -> Result<std::string> {
-      if (i + 1 >= argc) return Error("minirun-monitor: " + flag + " needs a value");
-      return std::string(argv[++i]);
-    };
-    if (flag == "--attached") {
-      args.attached = true;
-      continue;
-    }
-    auto v = value();
-    if (!v) return std::move(v.error());
-    if (flag == "--data-root") args.data_root = *v;
-    else if (flag == "--id") args.id = *v;
-    else if (flag == "--self") args.self_path = *v;
-    else if (flag == "--image-root") args.image_root = *v;
-    else if (flag == "--init") args.init_path = *v;
-    else if (flag == "--net") args.net_plugin_path = *v;
-    else return Error("minirun-monitor: unknown flag " + flag + " (it is started by `minirun start`, not by hand)");
-  }
-  if (args.data_root.empty() || args.id.empty()) return Error("minirun-monitor: --data-root and --id are required");
-  return args;
-}
 
 int run_monitor(const MonitorArgs& args) {
   ::signal(SIGPIPE, SIG_IGN);

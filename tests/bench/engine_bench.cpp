@@ -7,8 +7,9 @@
  *
  *  1. Start-up. `minirun run --rm busybox true`: the image already in a scratch image
  *     store, an overlay rootfs, the default security (Docker's capabilities, seccomp
- *     profile, masked paths), no network. The peer is `runc run` on a bundle unpacked
- *     once beforehand (the same busybox rootfs, the config of `runc spec` with args
+ *     profile, masked paths), no network (`--network none`: loopback only; the cost of
+ *     a bridge network is tests/bench/network_bench.cpp's). The peer is `runc run` on a
+ *     bundle unpacked once beforehand (the same busybox rootfs, the config of `runc spec` with args
  *     ["true"] and no terminal), which is what the engine's work is compared with: the
  *     engine also resolves the image, mounts the overlay, writes the bundle, spawns a
  *     monitor, waits for the exit and removes the container, and runc does none of
@@ -20,8 +21,10 @@
  *     `sleep 1000`; target < 20 ms.
  *  3. The monitor's resident memory (VmRSS in /proc/PID/status, PID = State.MonitorPid
  *     from `minirun inspect`) 0.5 s after `run -d busybox sleep 1000`; target < 2048 KiB.
- *     Also with a healthcheck probing every 100 ms, and after the container wrote 1000
- *     lines to its json-file log. VmHWM (the peak) is printed next to it.
+ *     Also on a user-defined network (the monitor then also serves the container's DNS),
+ *     with a healthcheck probing every 100 ms, and after the container wrote 1000 lines
+ *     to its json-file log. VmHWM (the peak) is printed next to it. Network elements go to
+ *     an nftables table of the benchmark's own, removed at the end.
  *
  * Wall time is fork to exit of the whole command (steady_clock). Every command's stdout
  * goes to a file or /dev/null, never to a terminal, and stdin is /dev/null.
@@ -70,6 +73,9 @@
 namespace {
 
 using Argv = std::vector<std::string>;
+
+/// The nftables table of the benchmark's networks (never the kit's own `minirun`).
+const char* kBenchTable = "minirun_engine_bench";
 
 /// Set by SIGINT/SIGTERM/SIGHUP; the loops check it between commands and leave for cleanup.
 volatile sig_atomic_t g_interrupted = 0;
@@ -211,6 +217,10 @@ class Bench {
   /// cgroups), so then the scratch directory stays, and the message says where.
   void clean_up() {
     remove_all_containers();
+    // The networks (bench-net, and the default one if anything used it) and the
+    // benchmark's own nftables table.
+    run_quietly(minirun({"network", "prune", "-f"}));
+    run_quietly({minirun_[0].substr(0, minirun_[0].rfind('/') + 1) + "minirun-net", "--table", kBenchTable, "remove-table"});
     if (Argv left = container_dirs(); !left.empty()) {
       std::fprintf(stderr, "engine_bench: cleanup: `minirun rm -f` left %zu containers; keeping %s. Remove them "
                    "with `%s rm -f ID..` (ids: ls %s/data/containers), then rm -rf %s\n", left.size(), dir_.c_str(),
@@ -307,12 +317,12 @@ bool bench_run(Bench& bench, int runs) {
   for (int round = -1; round < runs && !g_interrupted; ++round) {  // round -1: warm-up
     Sample run, runc, create, start, rm;
     const std::string runc_id = "engine-bench-" + std::to_string(::getpid()) + "-" + std::to_string(round + 1);
-    if (!bench.run(bench.minirun({"run", "--rm", "busybox", "true"}), &run)) return false;
+    if (!bench.run(bench.minirun({"run", "--rm", "--network", "none", "busybox", "true"}), &run)) return false;
     if (!bench.run(bench.runc({"run", "--bundle", bench.bundle(), runc_id}), &runc)) {
       bench.run_quietly(bench.runc({"delete", "-f", runc_id}));
       return false;
     }
-    if (!bench.run(bench.minirun({"create", "busybox", "true"}), &create)) return false;
+    if (!bench.run(bench.minirun({"create", "--network", "none", "busybox", "true"}), &create)) return false;
     const std::string id = bench.out_line();
     bench.remember(id);
     if (!bench.run(bench.minirun({"start", "-a", id}), &start)) return false;
@@ -376,11 +386,12 @@ bool bench_ps(Bench& bench, int runs, int count) {
   std::printf("\n2. listing: `minirun ps -a` (median of %d)\n", runs);
   Argv created, running;
   double rm_ms = 0;
-  if (!make_containers(bench, {"create", "busybox", "true"}, count, created)) return false;
+  if (!make_containers(bench, {"create", "--network", "none", "busybox", "true"}, count, created)) return false;
   if (!time_ps(bench, runs, created.size(), "created containers:")) return false;
   if (!remove_containers(bench, created, &rm_ms)) return false;
   std::printf("    (rm -f of the %zu created containers, one command: %.0f ms)\n", created.size(), rm_ms);
-  if (!make_containers(bench, {"run", "-d", "busybox", "sleep", "1000"}, count, running)) return false;
+  if (!make_containers(bench, {"run", "-d", "--network", "none", "busybox", "sleep", "1000"}, count, running))
+    return false;
   if (!time_ps(bench, runs, running.size(), "running `sleep 1000`:")) return false;
   if (!remove_containers(bench, running, &rm_ms)) return false;
   std::printf("    (rm -f of the %zu running containers, one command: %.0f ms)\n", running.size(), rm_ms);
@@ -434,7 +445,12 @@ bool measure_monitor(Bench& bench, const char* what, const Argv& args, Ready rea
 bool bench_monitor_memory(Bench& bench) {
   std::printf("\n3. monitor resident memory (State.MonitorPid, /proc/PID/status, 0.5 s after run -d)\n");
   auto at_once = [](Bench&, const std::string&, const nlohmann::json&, std::string&) { return true; };
-  if (!measure_monitor(bench, "sleep 1000:", {"busybox", "sleep", "1000"}, at_once)) return false;
+  if (!measure_monitor(bench, "sleep 1000:", {"--network", "none", "busybox", "sleep", "1000"}, at_once)) return false;
+  // On a user-defined network the monitor also runs the container's DNS server.
+  if (!bench.run(bench.minirun({"network", "create", "bench-net"}))) return false;
+  if (!measure_monitor(bench, "sleep 1000, user network + DNS:", {"--network", "bench-net", "busybox", "sleep", "1000"},
+                       at_once))
+    return false;
   // At least one probe done, so the probe's fork and its output capture are counted.
   auto probed = [](Bench&, const std::string&, const nlohmann::json& state, std::string& note) {
     size_t probes = state.contains("Health") ? state["Health"].value("Log", nlohmann::json::array()).size() : 0;
@@ -501,18 +517,20 @@ int main(int argc, char** argv) {
   const std::string source_dir = minirun.substr(0, minirun.rfind('/') + 1), bin = std::string(tmpl) + "/bin";
   std::error_code copy_error;
   std::filesystem::create_directory(bin, copy_error);
-  for (const char* name : {"minirun", "minirun-monitor", "minirun-init"}) {
+  for (const char* name : {"minirun", "minirun-monitor", "minirun-init", "minirun-net"}) {
     if (copy_error) break;
     std::filesystem::copy_file(name == std::string("minirun") ? minirun : source_dir + name,
                                bin + "/" + name, copy_error);
   }
   if (copy_error) {
-    std::fprintf(stderr, "engine_bench: copying minirun, minirun-monitor, minirun-init from %s: %s\n",
+    std::fprintf(stderr, "engine_bench: copying minirun, minirun-monitor, minirun-init, minirun-net from %s: %s\n",
                  source_dir.c_str(), copy_error.message().c_str());
     (void)minirun::sys::remove_tree(tmpl);
     return 1;
   }
   catch_interrupts();
+  // Published ports and network elements go to a table of the benchmark's own.
+  ::setenv("MINIRUN_NFT_TABLE", kBenchTable, 1);
   int exit_code = 1;
   {
     Bench bench(tmpl, bin + "/minirun", runc);  // its destructor cleans up on every way out of this block
