@@ -38,7 +38,7 @@ section "2. Building minirun-oci and imagebuilder"
 build_log=build/demo-build.log
 mkdir -p build
 if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-       cmake --build build --target minirun-oci imagebuilder minirun --parallel "$(nproc)"; } >"$build_log" 2>&1; then
+       cmake --build build --target minirun-oci imagebuilder minirun minirun-net --parallel "$(nproc)"; } >"$build_log" 2>&1; then
   tail -n 40 "$build_log"
   echo "demo.sh: the build failed (full log: $build_log)" >&2
   exit 1
@@ -52,8 +52,13 @@ bundle=$(mktemp -d "$repo/build/demo-bundle.XXXXXX")
 id=demo-$$
 cleanup() {
   "$oci" delete --force "$id" >/dev/null 2>&1 || true
-  "$repo/build/minirun" --data-root "$repo/build/demo-engine" --image-root "$repo/build/demo-images" \
-    rm -f -v demo-web >/dev/null 2>&1 || true
+  for c in demo-web demo-site demo-client; do
+    "$repo/build/minirun" --data-root "$repo/build/demo-engine" --image-root "$repo/build/demo-images" \
+      rm -f -v "$c" >/dev/null 2>&1 || true
+  done
+  # Networks (the default one is made on first use) and the demo's own firewall table.
+  "$repo/build/minirun" --data-root "$repo/build/demo-engine" network prune >/dev/null 2>&1 || true
+  "$repo/build/minirun-net" --table minirun_demo remove-table >/dev/null 2>&1 || true
   if [ "$keep" = 1 ]; then
     echo "bundle kept: $bundle"
   else
@@ -171,6 +176,9 @@ ib history demo:2
 explain "The store is an OCI image layout: skopeo inspect oci:$repo/build/demo-images:demo:2"
 
 mr() { "$repo/build/minirun" --data-root "$repo/build/demo-engine" --image-root "$repo/build/demo-images" "$@"; }
+# The demo's published ports and network rules go to an nftables table of its own,
+# removed at the end (the kit's real table is `minirun`).
+export MINIRUN_NFT_TABLE=minirun_demo
 
 section "9. Running the image: minirun run --rm demo:2"
 explain "minirun is the kit's docker: image -> OCI bundle (Docker's defaults) -> the runtime above."
@@ -194,8 +202,32 @@ mr stop demo-web >/dev/null
 mr rm demo-web >/dev/null
 mr ps -a
 
+section "11. Networks: a name to call each other by, and a published port"
+explain "A user-defined network is a Linux bridge, a subnet, and a DNS server (127.0.0.11)"
+explain "in every container on it that answers the other containers' names."
+mr network rm demo-net >/dev/null 2>&1 || true
+mr network create demo-net >/dev/null
+mr network ls
+mr run -d --name demo-site --network demo-net -p 127.0.0.1::80 busybox \
+  sh -c 'mkdir /www && echo "hello from demo-site" > /www/index.html && exec httpd -f -p 80 -h /www' >/dev/null
+mr run -d --name demo-client --network demo-net busybox sleep 1000 >/dev/null
+sleep 0.5
+explain "From demo-client, by name (the embedded DNS server answers):"
+mr exec demo-client nslookup demo-site 127.0.0.11 | sed -n '4,5p'
+mr exec demo-client wget -qO- http://demo-site/
+port=$(mr inspect demo-site | jq -r '.[0].NetworkSettings.Ports["80/tcp"][0].HostPort')
+explain "From the host, through the published port 127.0.0.1:$port (nftables DNAT):"
+busybox wget -qO- "http://127.0.0.1:$port/"
+mr ps
+explain "The rules behind it: nft list map ip minirun_demo published_on"
+nft list map ip minirun_demo published_on | sed -n '2,6p'
+mr rm -f demo-site demo-client >/dev/null
+mr network rm demo-net >/dev/null
+mr network prune >/dev/null
+
 section "Done"
 explain "Next: docs/reading-order.md walks through the source of each step you saw above;"
 explain "docs/design/runtime-setup-order.md explains why the steps come in that order;"
 explain "docs/design/build-engine.md follows an image build through the code;"
-explain "docs/design/engine.md follows a container through minirun and its monitor."
+explain "docs/design/engine.md follows a container through minirun and its monitor;"
+explain "docs/design/networks.md follows a packet through bridges, veths and nftables."
