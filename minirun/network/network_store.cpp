@@ -161,7 +161,13 @@ Result<NetworkConfig> NetworkStore::create_locked(const NetworkRequest& request)
   n.labels = request.labels;
 
   // Directory first, written aside and renamed into place: a crash leaves either nothing
-  // or a whole network.json.
+  // or a whole network.json. A `.new-*` left by a create that was killed half-way is
+  // removed here (we hold the lock, so no create is in progress).
+  if (auto dir_fd = sys::UniqueFd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dir_fd) {
+    if (auto names = sys::list_directory(dir_fd.get(), root_); names)
+      for (const auto& name : *names)
+        if (name.rfind(".new-", 0) == 0) (void)sys::remove_tree(root_ + "/" + name);
+  }
   const std::string staging = root_ + "/.new-" + n.id;
   MINIRUN_TRY(sys::make_directories(staging + "/leases", 0700), "network create");
   MINIRUN_TRY(sys::make_directories(staging + "/endpoints", 0755), "network create");

@@ -253,6 +253,23 @@ TEST_F(NetworkE2E, ROOT_BadNetworkRequestsAreRefusedAndMakeNothing) {
   EXPECT_TRUE(directory_entries(data_root() + "/containers").empty());
 }
 
+TEST_F(NetworkE2E, ROOT_ASubnetThatAHostRouteCoversIsRefused) {
+  // The test's own veth pair (the dummy driver is not on every kernel) gives the host a
+  // route to 10.234.1.0/24.
+  const std::string link = "mrt" + std::to_string(::getpid() % 100000) + "d";
+  ASSERT_EQ(run_command({"ip", "link", "add", link, "type", "veth", "peer", "name", link + "p"}, {}, 10).exit_code, 0);
+  struct Remove {
+    std::string name;
+    ~Remove() { (void)run_command({"ip", "link", "del", name}, {}, 10); }
+  } remove{link};
+  ASSERT_EQ(run_command({"ip", "addr", "add", "10.234.1.1/24", "dev", link}, {}, 10).exit_code, 0);
+  ASSERT_EQ(run_command({"ip", "link", "set", link, "up"}, {}, 10).exit_code, 0);
+  auto made = mr("network", "create", "--subnet", "10.234.0.0/16", "e2e-route");
+  EXPECT_NE(made.exit_code, 0);
+  EXPECT_TRUE(contains(made.err, "host route to 10.234.1.0/24")) << made.err;
+  EXPECT_EQ(mr("network", "ls", "-q").out, "");
+}
+
 TEST_F(NetworkE2E, ROOT_AHostPortInUseFailsTheStartAndPublishesNothing) {
   // The test holds a port itself; the container asking for it must fail to start.
   int holder = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
