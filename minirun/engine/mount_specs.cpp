@@ -16,6 +16,7 @@
 #include <cctype>
 
 #include "minirun/engine/flag_values.hpp"
+#include "minirun/sys/text.hpp"
 
 namespace minirun::engine {
 
@@ -36,16 +37,7 @@ bool is_propagation(std::string_view word) {
   return is_one_of(word, {"rprivate", "private", "rshared", "shared", "rslave", "slave"});
 }
 
-std::vector<std::string_view> split(std::string_view text, char separator) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = text.find(separator, start);
-    parts.push_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return parts;
-    start = end + 1;
-  }
-}
+using sys::split;
 
 /// Lexical clean of an absolute path, as Go's path.Clean: `//a/./b/../c/` -> `/a/c`.
 /// No symlink is followed (the path names something inside a rootfs that is not there yet).

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "minirun/network/subnet.hpp"
+#include "minirun/sys/text.hpp"
 
 namespace minirun::network {
 
@@ -17,16 +18,7 @@ namespace {
 
 using sys::Error;
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+using sys::split;
 
 /// A port number written the plain way: digits only (no sign, no spaces), 1..65535.
 /// `allow_zero` is for the "pick one" 0 of the minirun-net form.

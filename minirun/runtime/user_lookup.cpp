@@ -11,6 +11,7 @@
 
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/mount.hpp"
+#include "minirun/sys/text.hpp"
 
 namespace minirun::runtime {
 
@@ -18,16 +19,7 @@ namespace {
 
 using sys::Error;
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+using sys::split;
 
 std::optional<uint32_t> parse_id(std::string_view s) {
   uint32_t value = 0;
