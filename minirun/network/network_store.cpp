@@ -81,6 +81,10 @@ std::vector<NetworkConfig> NetworkStore::list() const {
 Result<NetworkConfig> NetworkStore::find(const std::string& name_or_id) const { return find_locked(name_or_id); }
 
 Result<NetworkConfig> NetworkStore::find_locked(const std::string& name_or_id) const {
+  // A full id (what containers record) is one file to read, not a scan of every network.
+  if (name_or_id.size() == 64 && name_or_id.find('/') == std::string::npos) {
+    if (auto n = load_network(dir(name_or_id)); n) return n;
+  }
   const auto networks = list();
   for (const auto& n : networks)
     if (n.name == name_or_id || n.id == name_or_id) return n;
