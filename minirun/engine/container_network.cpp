@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "minirun/network/bridge.hpp"
 #include "minirun/network/host_ports.hpp"
 #include "minirun/network/subnet.hpp"
 #include "minirun/network/veth_endpoint.hpp"
@@ -147,6 +148,9 @@ Result<void> attach_networks(const ContainerConfig& c, int netns_fd) {
     e.mac = a.mac_address;
     e.container_ifname = "eth" + std::to_string(i);
     e.default_route = i == 0;
+    // The pair of the previous run (a restart) may still be on its way out with its
+    // namespace, or a crash left one: it goes now, or the name would be taken.
+    if (network::link_exists(e.host_ifname)) (void)network::detach_endpoint(e.host_ifname);
     if (auto r = network::attach_endpoint(netns_fd, e); !r) {
       for (size_t j = 0; j < i; ++j) (void)network::detach_endpoint(c.networks[j].host_interface);
       return std::move(r.error()).context("network " + a.network);

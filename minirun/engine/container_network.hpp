@@ -23,7 +23,8 @@
  *    restarts included, and the monitor takes them down at its end.
  *  - **each run of the container** (the monitor, between the runtime's create and start)
  *    plugs the veth pairs into the new namespace and sets addresses and routes; the pairs
- *    vanish with the namespace when the container exits.
+ *    vanish with the namespace when the container exits (the kernel deletes them in
+ *    the background, so an exit does not wait for it).
  *  - **rm** releases the addresses and forgets the endpoints; it also takes down the
  *    ports a dead monitor could not.
  *
@@ -74,8 +75,8 @@ Result<void> unpublish_ports(const network::NetPlugin& plugin, const std::vector
 /// nothing it made is left.
 Result<void> attach_networks(const ContainerConfig& c, int netns_fd);
 
-/// monitor, after the container exited: removes the veth pairs (they also go by
-/// themselves with the namespace; this makes it immediate).
+/// Removes the veth pairs at once (used when a start fails half-way; after a normal
+/// exit the pairs go by themselves with the container's namespace).
 void detach_networks(const ContainerConfig& c);
 
 /// The container's /etc/hosts: localhost, its own address and name, --add-host lines.

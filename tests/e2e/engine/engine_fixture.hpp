@@ -160,6 +160,9 @@ class EngineFixture : public ::testing::Test {
       for (const auto& entry : directory_entries(data_root_ + "/networks"))
         if (entry[0] != '.') ADD_FAILURE() << "left behind: network " << data_root_ << "/networks/" << entry;
     }
+    // A container's veth pair goes with its network namespace, which the kernel tears
+    // down in the background after the last process exited: give it a moment.
+    eventually([&] { return find_leaks().empty(); }, std::chrono::seconds(3));
     for (const auto& leak : find_leaks()) ADD_FAILURE() << "left behind: " << leak;
     clean_up_leaks();
   }

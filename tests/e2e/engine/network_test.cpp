@@ -83,6 +83,15 @@ class NetworkE2E : public EngineFixture {
     EXPECT_EQ(pruned.exit_code, 0) << pruned.err;
     for (const auto& n : directory_entries(data_root() + "/networks"))
       if (n[0] != '.') ADD_FAILURE() << "left behind: network directory " << n;
+    // veths go with their namespaces, torn down by the kernel in the background.
+    eventually(
+        [&] {
+          for (const auto& link : directory_entries("/sys/class/net"))
+            for (const auto& id : container_ids_)
+              if (link.rfind("mrv" + id.substr(0, 8), 0) == 0) return false;
+          return true;
+        },
+        std::chrono::seconds(3));
     for (const auto& link : directory_entries("/sys/class/net")) {
       for (const auto& json : bridges_) {
         auto j = nlohmann::json::parse(json, nullptr, false);
