@@ -116,9 +116,8 @@ int main(int argc, char** argv) {
     auto mappings = parse_mappings(mapping_args);
     if (!mappings) return report(mappings.error().what());
     if (unpublish->parsed()) return check(net::unpublish(*nft, table, *mappings));
-    auto assigned = net::assign_host_ports(*nft, table, std::move(*mappings));
+    auto assigned = net::publish_assigning(*nft, table, std::move(*mappings));
     if (!assigned) return report(assigned.error().what());
-    if (auto published = net::publish(*nft, table, *assigned); !published) return report(published.error().what());
     for (const auto& m : *assigned) std::cout << net::format_mapping_arg(m) << "\n";
     return 0;
   }

@@ -315,12 +315,19 @@ namespace {
 
 /// The "set" or "map" object of a listing.
 sys::Result<const nlohmann::json*> find_set_object(const nlohmann::json& listing, std::string_view what) {
+  // A listing of one set or map has just that one; a listing of the whole table has
+  // them all, and `what` (the set's name) picks the one meant.
+  const nlohmann::json* first = nullptr;
   if (listing.is_object() && listing.contains("nftables") && listing["nftables"].is_array()) {
     for (const auto& item : listing["nftables"]) {
-      for (const char* kind : {"set", "map"})
-        if (item.is_object() && item.contains(kind) && item[kind].is_object()) return &item[kind];
+      for (const char* kind : {"set", "map"}) {
+        if (!item.is_object() || !item.contains(kind) || !item[kind].is_object()) continue;
+        if (item[kind].value("name", "") == what) return &item[kind];
+        if (first == nullptr) first = &item[kind];
+      }
     }
   }
+  if (first != nullptr) return first;
   return Error("listing of " + std::string(what) + ": no set or map in libnftables' JSON output");
 }
 

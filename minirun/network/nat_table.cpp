@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "minirun/network/host_ports.hpp"
@@ -119,14 +120,23 @@ sys::Result<void> remove_network(Nftables& nft, std::string_view table, std::str
   return sys::ok();
 }
 
-sys::Result<std::vector<PortMapping>> list_published(Nftables& nft, std::string_view table) {
+sys::Result<std::optional<nlohmann::json>> list_table(Nftables& nft, std::string_view table) {
+  MINIRUN_TRY(check_table_name(table), "nftables");
+  // One listing of the whole table: every libnftables command first fills its cache
+  // from the kernel, so each command saved is a round of netlink dumps saved.
+  auto listing = nft.list_json("list table ip " + std::string(table));
+  if (listing) return std::optional<nlohmann::json>(std::move(*listing));
   auto exists = table_exists(nft, table);
-  if (!exists) return std::move(exists.error());
+  if (exists && !*exists) return std::optional<nlohmann::json>();
+  return std::move(listing.error());
+}
+
+namespace {
+
+sys::Result<std::vector<PortMapping>> published_in(const std::optional<nlohmann::json>& listing) {
   std::vector<PortMapping> out;
-  if (!*exists) return out;
+  if (!listing) return out;
   for (std::string_view map : {"published", "published_on"}) {
-    auto listing = nft.list_json("list map ip " + std::string(table) + " " + std::string(map));
-    if (!listing) return std::move(listing.error());
     auto mappings = read_published_elements(*listing, map);
     if (!mappings) return std::move(mappings.error());
     out.insert(out.end(), mappings->begin(), mappings->end());
@@ -134,12 +144,36 @@ sys::Result<std::vector<PortMapping>> list_published(Nftables& nft, std::string_
   return out;
 }
 
+}  // namespace
+
+sys::Result<std::vector<PortMapping>> list_published(Nftables& nft, std::string_view table) {
+  auto listing = list_table(nft, table);
+  if (!listing) return std::move(listing.error());
+  return published_in(*listing);
+}
+
+namespace {
+
+/// assign_host_ports over a listing already made.
+sys::Result<std::vector<PortMapping>> assign_ports(const std::vector<PortMapping>& published,
+                                                   std::vector<PortMapping> mappings);
+
+}  // namespace
+
 sys::Result<std::vector<PortMapping>> assign_host_ports(Nftables& nft, std::string_view table,
                                                         std::vector<PortMapping> mappings) {
   auto published = list_published(nft, table);
   if (!published) return std::move(published.error());
+  return assign_ports(*published, std::move(mappings));
+}
+
+namespace {
+
+sys::Result<std::vector<PortMapping>> assign_ports(const std::vector<PortMapping>& published,
+                                                   std::vector<PortMapping> mappings) {
+  const std::vector<PortMapping>* listed = &published;
   std::map<std::string, std::set<uint16_t>> taken;  // protocol -> ports
-  for (const auto& p : *published) taken[p.protocol].insert(p.host_port);
+  for (const auto& p : *listed) taken[p.protocol].insert(p.host_port);
   for (const auto& m : mappings)
     if (m.host_port != 0) taken[m.protocol].insert(m.host_port);
   for (auto& m : mappings) {
@@ -155,7 +189,34 @@ sys::Result<std::vector<PortMapping>> assign_host_ports(Nftables& nft, std::stri
   return mappings;
 }
 
+/// publish() over a listing already made (nullopt: the table does not exist yet).
+sys::Result<void> publish_listed(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings,
+                                 const std::optional<nlohmann::json>& listing);
+
+}  // namespace
+
 sys::Result<void> publish(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings) {
+  auto listing = list_table(nft, table);
+  if (!listing) return std::move(listing.error()).context("publish");
+  return publish_listed(nft, table, mappings, *listing);
+}
+
+sys::Result<std::vector<PortMapping>> publish_assigning(Nftables& nft, std::string_view table,
+                                                        std::vector<PortMapping> mappings) {
+  auto listing = list_table(nft, table);
+  if (!listing) return std::move(listing.error()).context("publish");
+  auto published = published_in(*listing);
+  if (!published) return std::move(published.error()).context("publish");
+  auto assigned = assign_ports(*published, std::move(mappings));
+  if (!assigned) return std::move(assigned.error());
+  MINIRUN_TRY(publish_listed(nft, table, *assigned, *listing), "");
+  return assigned;
+}
+
+namespace {
+
+sys::Result<void> publish_listed(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings,
+                                 const std::optional<nlohmann::json>& listing) {
   for (size_t i = 0; i < mappings.size(); ++i) {
     MINIRUN_TRY(check_mapping(mappings[i]), "publish");
     for (size_t j = 0; j < i; ++j)
@@ -164,10 +225,10 @@ sys::Result<void> publish(Nftables& nft, std::string_view table, const std::vect
                      format_mapping_arg(mappings[j]) + " and " + format_mapping_arg(mappings[i]) + ")");
   }
   if (mappings.empty()) return sys::ok();
-  MINIRUN_TRY(ensure_base(nft, table), "publish");
-  // The kernel refuses a key that exists; this listing also catches "every address"
+  if (!listing) MINIRUN_TRY(ensure_base(nft, table), "publish");
+  // The kernel refuses a key that exists; the listing also catches "every address"
   // against "one address" of the same port, which are keys of two different maps.
-  auto published = list_published(nft, table);
+  auto published = published_in(listing);
   if (!published) return std::move(published.error()).context("publish");
   for (const auto& m : mappings)
     if (auto clash = collision(m, *published); !clash.empty()) return Error(clash);
@@ -180,6 +241,8 @@ sys::Result<void> publish(Nftables& nft, std::string_view table, const std::vect
       if (auto clash = collision(m, *now); !clash.empty()) return Error(clash);
   return std::move(created.error()).context("publish in " + table_shown(table));
 }
+
+}  // namespace
 
 sys::Result<void> unpublish(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings) {
   for (const auto& m : mappings) MINIRUN_TRY(check_mapping(m), "unpublish");

@@ -30,6 +30,7 @@
  */
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,14 @@ sys::Result<std::vector<PortMapping>> assign_host_ports(Nftables& nft, std::stri
 /// Publishes all of `mappings` or none (ensure_base first). A host port that is
 /// published already: "host port 8080/tcp is already published by another container".
 sys::Result<void> publish(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings);
+
+/// assign_host_ports + publish over one listing of the table (what `minirun-net publish`
+/// does: two libnftables commands in all, the listing and the transaction).
+sys::Result<std::vector<PortMapping>> publish_assigning(Nftables& nft, std::string_view table,
+                                                        std::vector<PortMapping> mappings);
+
+/// The whole table as libnftables' JSON, or nullopt when it does not exist.
+sys::Result<std::optional<nlohmann::json>> list_table(Nftables& nft, std::string_view table);
 
 /// Unpublishes those of `mappings` that are published to the same container address
 /// and port. Idempotent; a missing table is success.
