@@ -225,9 +225,10 @@ std::string resolv_conf(const ContainerConfig& c, const std::string& host) {
   }
   if (on_user_network(c)) {
     // The embedded DNS server, listening inside the container's own namespace (the
-    // monitor runs it): container names and aliases of its networks, the rest refused.
+    // monitor runs it): container names and aliases of its networks; other names go to
+    // the upstream servers (embedded_dns.hpp), or are refused when there are none.
     return "# minirun: the embedded DNS server answers the names of the containers on this\n"
-           "# container's networks (dns_server.hpp)\n"
+           "# container's networks, and asks the host's resolvers (or --dns) for the rest\n"
            "nameserver 127.0.0.11\noptions ndots:0\n";
   }
   return host_servers(c, host);

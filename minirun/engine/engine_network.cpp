@@ -19,6 +19,7 @@
  */
 #include "minirun/engine/container_network.hpp"
 #include "minirun/engine/engine.hpp"
+#include "minirun/network/bridge.hpp"
 #include "minirun/network/netns.hpp"
 #include "minirun/network/subnet.hpp"
 #include "minirun/network/veth_endpoint.hpp"
@@ -61,7 +62,14 @@ Result<NetworkAttachment> Engine::connect(const std::string& network, const std:
     e.prefix = attached->prefix_len;
     e.gateway = *network::parse_ipv4(attached->gateway);
     e.mac = attached->mac_address;
-    e.container_ifname = "eth" + std::to_string(config->networks.size() - 1);
+    // The first free ethN inside the container: after a disconnect, the count of
+    // networks no longer says which names are taken.
+    int free_index = 0;
+    (void)network::in_network_namespace(netns->get(), [&]() -> Result<void> {
+      while (network::link_exists("eth" + std::to_string(free_index))) ++free_index;
+      return sys::ok();
+    });
+    e.container_ifname = "eth" + std::to_string(free_index);
     e.default_route = config->networks.size() == 1;
     if (auto r = network::attach_endpoint(netns->get(), e); !r) {
       undo();
@@ -92,6 +100,21 @@ Result<void> Engine::disconnect(const std::string& network, const std::string& i
   const NetworkAttachment gone = *it;
   config->networks.erase(it);
   MINIRUN_TRY(store_.save_config(*config), "network disconnect");
+  // Ports published to the address it had there would point at an address that the
+  // next container on that network may get: they go too.
+  auto state = store_.load_state(*id);
+  if (state && !state->published_ports.empty()) {
+    std::vector<std::string> stale, kept;
+    for (const auto& arg : state->published_ports) {
+      auto m = network::parse_mapping_arg(arg);
+      (m && m->container_ip == gone.ip_address ? stale : kept).push_back(arg);
+    }
+    if (!stale.empty()) {
+      MINIRUN_TRY(unpublish_ports(networks_.plugin(), stale), "network disconnect");
+      state->published_ports = kept;  // the container's lock is ours already
+      (void)store_.save_state(*id, *state);
+    }
+  }
   // Deleting the host end deletes the pair; for a stopped container there is none.
   (void)network::detach_endpoint(gone.host_interface);
   return disconnect_network(networks_, *config, gone);

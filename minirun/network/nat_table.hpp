@@ -85,7 +85,7 @@ sys::Result<std::optional<nlohmann::json>> list_table(Nftables& nft, std::string
 /// and port. Idempotent; a missing table is success.
 sys::Result<void> unpublish(Nftables& nft, std::string_view table, const std::vector<PortMapping>& mappings);
 
-/// Deletes the whole table (what `minirun system reset` or a test's teardown wants).
+/// Deletes the whole table (what a test's or the demo's teardown wants for its own table).
 /// A missing table is success.
 sys::Result<void> remove_table(Nftables& nft, std::string_view table);
 

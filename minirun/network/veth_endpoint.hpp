@@ -5,7 +5,8 @@
  * A veth device (veth(4)) is always made as a *pair*: two Ethernet interfaces joined
  * back to back, so a frame sent into one comes out of the other. Put one end in the
  * container's network namespace (named `eth0` there) and plug the other into the bridge
- * on the host (veth + 12 hex characters, like Docker's `veth1a2b3c4`), and the container
+ * on the host (the engine names it `mrv` + 8 hex of the container id + 4 of the network
+ * id; Docker's are `veth` + 7 hex), and the container
  * is on the bridge network's Ethernet segment. Deleting either end deletes both; the
  * kernel also deletes the pair when the container's namespace dies with its last process,
  * which is why a crashed container leaves no veth behind.

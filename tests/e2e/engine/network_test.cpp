@@ -318,6 +318,29 @@ TEST_F(NetworkE2E, ROOT_ConnectAndDisconnectARunningContainer) {
   EXPECT_EQ(mr("network", "rm", "e2e-extra").exit_code, 0);
 }
 
+TEST_F(NetworkE2E, ROOT_ReconnectingAfterADisconnectTakesAFreeInterfaceName) {
+  ASSERT_EQ(mr("network", "create", "e2e-one-more").exit_code, 0);
+  ASSERT_EQ(mr("network", "create", "e2e-two-more").exit_code, 0);
+  const std::string id = start({"busybox", "sleep", "1000"});  // eth0 on the default bridge
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(mr("network", "connect", "e2e-one-more", id).exit_code, 0);  // eth1
+  ASSERT_EQ(mr("network", "disconnect", "bridge", id).exit_code, 0);     // eth0 gone
+  auto again = mr("network", "connect", "e2e-two-more", id);            // must not take eth1
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const std::string ip = ip_of(id, "e2e-two-more");
+  EXPECT_TRUE(contains(sh(id, "ip -4 addr").out, ip + "/")) << sh(id, "ip -4 addr").out;
+}
+
+TEST_F(NetworkE2E, ROOT_DisconnectingTakesDownThePortsPublishedToThatAddress) {
+  const uint16_t port = free_port();
+  const std::string id = start({"-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "sleep", "1000"});
+  ASSERT_FALSE(id.empty());
+  ASSERT_EQ(mr("network", "disconnect", "bridge", id).exit_code, 0);
+  EXPECT_TRUE(state_of(id).value("PublishedPorts", nlohmann::json::array()).empty()) << state_of(id).dump(1);
+  auto published = run_command({MINIRUN_NET_BINARY, "--table", kTable, "list", "--format", "json"}, {}, 30);
+  EXPECT_FALSE(contains(published.out, std::to_string(port))) << published.out;
+}
+
 TEST_F(NetworkE2E, ROOT_AKilledMonitorLeavesNoVethAndRmTakesThePortsDown) {
   const uint16_t port = free_port();
   const std::string id = start({"-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "sleep", "1000"});
