@@ -14,7 +14,7 @@
  *   `debootstrap` or `docker export`) as a one-layer image. Its entries are checked by
  *   the safe unpacker before the image is recorded.
  *
- * Lab: the images lab (`imagebuilder history busybox`).
+ * Lab: labs/06-layers-overlayfs (`imagebuilder history busybox`).
  */
 #pragma once
 

@@ -20,7 +20,7 @@
  *
  * The pieces: stage_builder.hpp (one stage), run_step.hpp, copy_step.hpp,
  * commit_layer.hpp, build_cache.hpp, base_images.hpp; docs/design/build-engine.md.
- * Lab: the images lab.
+ * Lab: labs/06-layers-overlayfs.
  */
 #pragma once
 

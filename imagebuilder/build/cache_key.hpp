@@ -23,7 +23,7 @@
  * builder explains its misses; they are the most common "why is my build slow?".
  *
  * Pure: no I/O (the build engine hashes files and reads the cache).
- * Lab: the images lab (edit one file, rebuild, read `--explain-cache`).
+ * Lab: labs/07-build-cache (edit one file, rebuild, read `--explain-cache`).
  */
 #pragma once
 

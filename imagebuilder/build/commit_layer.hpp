@@ -9,7 +9,7 @@
  * itself is adopted as the layer's unpacked form (unpacked_layers.hpp), so the next
  * step can stack it under its overlay without unpacking anything.
  *
- * Lab: the images lab (`tar tvf` a layer blob after a RUN that deleted a file).
+ * Lab: labs/06-layers-overlayfs (`tar tvf` a layer blob after a RUN that deleted a file).
  */
 #pragma once
 

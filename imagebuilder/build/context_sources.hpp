@@ -39,7 +39,7 @@
  *
  * Man pages: openat2(2), fnmatch(3), glob(7), readdir(3), fstatat(2).
  * Docs: Dockerfile reference, COPY and `.dockerignore`.
- * Lab: the images lab (edit one file, rebuild, read `--explain-cache`).
+ * Lab: labs/07-build-cache (edit one file, rebuild, read `--explain-cache`).
  */
 #pragma once
 

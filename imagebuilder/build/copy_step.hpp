@@ -42,7 +42,7 @@
  * the build host, not unpacked and with mode 0600, the way Docker treats a download.
  *
  * Man pages: openat2(2), copy_file_range(2), linkat(2), fchownat(2), utimensat(2).
- * Docs: Dockerfile reference, COPY and ADD. Lab: the images lab.
+ * Docs: Dockerfile reference, COPY and ADD. Lab: labs/06-layers-overlayfs.
  */
 #pragma once
 

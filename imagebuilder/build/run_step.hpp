@@ -15,7 +15,7 @@
  * with `RUN --network=host` or the build with `--network host`: a build that downloads
  * nothing is reproducible, and a classroom VM may have no Internet anyway.
  *
- * Lab: the images lab ("a RUN step is a container"); see also minirun/runtime/container.hpp.
+ * Lab: labs/06-layers-overlayfs ("a RUN step is a container"); see also minirun/runtime/container.hpp.
  */
 #pragma once
 

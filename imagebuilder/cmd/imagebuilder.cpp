@@ -7,7 +7,7 @@
  * layout that skopeo, umoci and podman can read directly; `save`/`load` move images to
  * and from Docker. This file only wires the subcommands (commands.hpp) together.
  *
- * Lab: the images lab (labs/), and docs/reading-order.md for the source tour.
+ * Lab: labs/06-layers-overlayfs (labs/), and docs/reading-order.md for the source tour.
  */
 #include <cstdio>
 #include <cstdlib>

@@ -22,7 +22,7 @@
  * The staging directory is removed on every path, so a bad tarball leaves nothing.
  *
  * Specs: OCI image-spec `image-layout.md`; moby `image/tarexport/load.go` (behaviour).
- * Lab: the image-store lab (`imagebuilder load -i busybox.tar`).
+ * Lab: labs/01-image-and-container (`imagebuilder load -i busybox.tar`).
  */
 #pragma once
 

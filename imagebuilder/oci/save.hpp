@@ -15,7 +15,7 @@
  * blob written once.
  *
  * Specs: OCI image-spec `image-layout.md`; moby `image/spec/v1.2.md`.
- * Lab: the image-store lab (`imagebuilder save -o x.tar busybox; tar tvf x.tar`).
+ * Lab: labs/01-image-and-container (`imagebuilder save -o x.tar busybox; tar tvf x.tar`).
  */
 #pragma once
 

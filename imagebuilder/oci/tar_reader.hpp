@@ -19,7 +19,7 @@
  * target is resolved within the archive's names, must itself be an expected name, and
  * is looked up after the whole tarball is read; nothing on disk ever follows it.
  *
- * Man pages: tar(5), archive_read(3). Lab: the image-store lab (`imagebuilder load`).
+ * Man pages: tar(5), archive_read(3). Lab: labs/01-image-and-container (`imagebuilder load`).
  */
 #pragma once
 

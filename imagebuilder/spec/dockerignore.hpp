@@ -25,7 +25,7 @@
  * A directory walker may skip an excluded directory without reading it only when
  * no exception could re-include something inside it; may_skip_directory() says
  * when that is safe (when in doubt it says no, and the walker looks inside).
- * Lab: the imagebuilder build-context lab.
+ * Lab: labs/07-build-cache.
  */
 #pragma once
 

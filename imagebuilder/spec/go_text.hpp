@@ -21,7 +21,7 @@
  * non-characters are escaped; every other assigned-looking character prints as is.
  *
  * Reference: https://pkg.go.dev/unicode#IsSpace, https://pkg.go.dev/strconv#Quote.
- * Lab: labs/ (imagebuilder Dockerfile lab) reads the parse tree this prints.
+ * Lab: labs/07-build-cache reads the parse tree this prints.
  */
 #pragma once
 

@@ -24,7 +24,7 @@
  * Variables are NOT expanded here: the build engine expands each instruction
  * with the ENV and ARG values in effect at its step (expand_instruction(), and
  * takes_expansion() for which instructions take part), as BuildKit does.
- * Lab: the imagebuilder multi-stage lab.
+ * Lab: labs/07-build-cache.
  */
 #pragma once
 

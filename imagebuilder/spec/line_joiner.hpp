@@ -24,7 +24,7 @@
  *     file simply ends the instruction.
  *
  * The result is a list of logical lines, each with the physical lines it came
- * from. Lab: the imagebuilder Dockerfile lab (escape directive, continuations).
+ * from. Lab: labs/07-build-cache (escape directive, continuations).
  */
 #pragma once
 

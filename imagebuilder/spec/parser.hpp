@@ -31,8 +31,8 @@
  * (`RUN <<EOF`) are refused with a clear error instead of being read.
  *
  * format_tree() prints the nodes as BuildKit's `Node.Dump()` does; the golden
- * files in `testdata/dockerfile-parser` are that output. Lab: the imagebuilder
- * Dockerfile lab starts by printing this tree.
+ * files in `testdata/dockerfile-parser` are that output (`imagebuilder parse` prints
+ * it). Lab: labs/07-build-cache.
  */
 #pragma once
 

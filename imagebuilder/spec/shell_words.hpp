@@ -32,7 +32,7 @@
  *
  * Not done: the pattern modifiers of newer BuildKit (`${VAR#pat}`, `${VAR%pat}`,
  * `${VAR/pat/repl}`); they fail with "unsupported modifier", never silently.
- * Lab: the imagebuilder Dockerfile lab (ARG/ENV and expansion order).
+ * Lab: labs/07-build-cache (ARG/ENV and expansion order).
  */
 #pragma once
 

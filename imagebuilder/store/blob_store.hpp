@@ -18,7 +18,7 @@
  * The BlobStore knows nothing of images or tags and takes no lock: callers that must
  * not race with a removal (image_store.hpp) hold the store lock around it.
  *
- * Specs: OCI image-spec `image-layout.md`, `descriptor.md`. Lab: the image-store lab.
+ * Specs: OCI image-spec `image-layout.md`, `descriptor.md`. Lab: labs/01-image-and-container.
  */
 #pragma once
 

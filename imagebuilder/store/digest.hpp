@@ -13,7 +13,7 @@
  * for (tests/bench/layer_digest_bench.cpp measures it).
  *
  * Specs: OCI image-spec `descriptor.md` (Digests). Man pages: sha256sum(1), EVP_DigestInit(3).
- * Lab: the image-store lab (`ls blobs/sha256`, then `sha256sum` a blob).
+ * Lab: labs/01-image-and-container (`ls blobs/sha256`, then `sha256sum` a blob).
  */
 #pragma once
 

@@ -31,7 +31,7 @@
  * `container_config`, ...) are accepted and ignored.
  *
  * Specs: OCI image-spec `config.md`; Docker "Image JSON Description" v1.2.
- * Lab: the image-store lab (`imagebuilder inspect`, then sha256sum the config blob).
+ * Lab: labs/01-image-and-container (`imagebuilder inspect`, then sha256sum the config blob).
  */
 #pragma once
 

@@ -37,7 +37,7 @@
  * Readers (resolve, list, history) take no lock: index.json is replaced by rename(2).
  *
  * Specs: OCI image-spec `image-layout.md`; Docker CLI reference `image rm`,
- * `image prune`. Lab: the image-store lab.
+ * `image prune`. Lab: labs/01-image-and-container.
  */
 #pragma once
 

@@ -22,7 +22,7 @@
  * opening (openat2 with RESOLVE_NO_SYMLINKS; see layer_fs.hpp).
  *
  * Spec: OCI image-spec `layer.md` (File types, Changesets). Man page: tar(5).
- * Lab: the images lab (unpack a hostile layer and watch it be refused).
+ * Lab: labs/06-layers-overlayfs (unpack a hostile layer and watch it be refused).
  */
 #pragma once
 

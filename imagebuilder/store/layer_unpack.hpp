@@ -46,7 +46,7 @@
  *
  * Spec: OCI image-spec `layer.md`. Man pages: openat2(2), mknod(2), linkat(2),
  * fchownat(2), utimensat(2), xattr(7). Design note: docs/design/image-layers.md.
- * Lab: the images lab (unpack a crafted layer and read why it was refused).
+ * Lab: labs/06-layers-overlayfs (unpack a crafted layer and read why it was refused).
  */
 #pragma once
 

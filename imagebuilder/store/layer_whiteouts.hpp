@@ -19,7 +19,7 @@
  *
  * Spec: OCI image-spec `layer.md` (Whiteouts). Kernel docs:
  * Documentation/filesystems/overlayfs.rst ("whiteouts and opaque directories").
- * Lab: the images lab (`rm` a file in a container, then look at its upper dir).
+ * Lab: labs/06-layers-overlayfs (`rm` a file in a container, then look at its upper dir).
  */
 #pragma once
 

@@ -30,7 +30,7 @@
  *
  * Spec: OCI image-spec `layer.md`, `config.md` (rootfs.diff_ids). Man pages: tar(5),
  * archive_write(3), listxattr(2), overlayfs docs. Design note: docs/design/image-layers.md.
- * Lab: the images lab (build a step, then `tar tvf` its layer).
+ * Lab: labs/06-layers-overlayfs (build a step, then `tar tvf` its layer).
  */
 #pragma once
 

@@ -23,7 +23,7 @@
  * index (`org.opencontainers.image.ref.name`) is the short form, `busybox:latest`.
  *
  * Specs: distribution/reference `reference.go` (the grammar), OCI image-spec
- * `annotations.md` (ref.name). Lab: the image-store lab (`imagebuilder tag`).
+ * `annotations.md` (ref.name). Lab: labs/01-image-and-container (`imagebuilder tag`).
  */
 #pragma once
 

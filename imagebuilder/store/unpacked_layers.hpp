@@ -17,7 +17,7 @@
  * A container's rootfs is then an overlay of lower_dirs() plus its own upper dir
  * (minirun/sys/overlay.hpp) — the API the minirun engine calls.
  *
- * Lab: the images lab (`ls /var/lib/minirun/images/layers`, then mount one yourself).
+ * Lab: labs/06-layers-overlayfs (`ls /var/lib/minirun/images/layers`, then mount one yourself).
  */
 #pragma once
 

@@ -23,7 +23,7 @@
  * The monitor calls it (it owns the mount's lifetime); `minirun create` calls the
  * checks alone, so that a bad flag fails at create and not at the first start.
  *
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

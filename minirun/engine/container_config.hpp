@@ -19,7 +19,7 @@
  * never need the image store.
  *
  * Reference: `docker inspect` output; moby api/types/container (Config, HostConfig).
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

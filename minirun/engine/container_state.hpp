@@ -18,7 +18,7 @@
  * the runtime does for a container's init), and reports a lost monitor instead of a
  * container that is not there. That is how `ps` stays true after a crash.
  *
- * Reference: `docker inspect` State; containerd-shim's role. Lab: labs/07-engine.
+ * Reference: `docker inspect` State; containerd-shim's role. Lab: labs/01-image-and-container.
  */
 #pragma once
 

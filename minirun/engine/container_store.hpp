@@ -22,7 +22,7 @@
  *
  * A container is found by full id, unique id prefix, or name, as in Docker.
  *
- * Reference: Docker's /var/lib/docker/containers layout. Lab: labs/07-engine.
+ * Reference: Docker's /var/lib/docker/containers layout. Lab: labs/01-image-and-container.
  */
 #pragma once
 

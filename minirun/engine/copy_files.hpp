@@ -84,7 +84,7 @@
  * Man pages: openat2(2), path_resolution(7), symlink(7), copy_file_range(2),
  * utimensat(2), fchownat(2), mknodat(2).
  * Docs: https://docs.docker.com/reference/cli/docker/container/cp/
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

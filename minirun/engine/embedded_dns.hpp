@@ -20,7 +20,7 @@
  *    resolvers from /etc/resolv.conf, leaving out loopback ones (127.0.0.53 is the
  *    host's, and the query leaves from inside the container, where it is nobody).
  *
- * Lab: labs/08-networks.
+ * Lab: labs/09-discovery.
  */
 #pragma once
 

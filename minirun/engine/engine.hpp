@@ -25,7 +25,7 @@
  * container's init through the runtime, and waits for the monitor to record the exit,
  * so a stop works the same whether the monitor is healthy, busy, or gone.
  *
- * Reference: docker run/start/stop/rm/ps/inspect/wait documentation. Lab: labs/07-engine.
+ * Reference: docker run/start/stop/rm/ps/inspect/wait documentation. Lab: labs/01-image-and-container.
  */
 #pragma once
 

@@ -36,7 +36,7 @@
  *
  * Reference: docs.docker.com/reference/cli/docker/container/run/; go-units (size.go,
  * ulimit.go); docker/cli opts/ (envfile, capabilities, parse.go). Man pages:
- * setrlimit(2), capabilities(7), cpuset(7), sysconf(3). Lab: labs/07-engine.
+ * setrlimit(2), capabilities(7), cpuset(7), sysconf(3). Lab: labs/01-image-and-container.
  */
 #pragma once
 

@@ -16,7 +16,7 @@
  * Errors name the file and the line: `--env-file ./app.env:3: ...`.
  *
  * Reference: docs.docker.com/reference/cli/docker/container/run/#env; docker/cli
- * pkg/kvfile. Man pages: environ(7), getenv(3). Lab: labs/07-engine.
+ * pkg/kvfile. Man pages: environ(7), getenv(3). Lab: labs/01-image-and-container.
  */
 #include <cstdlib>
 

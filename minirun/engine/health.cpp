@@ -2,7 +2,7 @@
  * @file health.cpp
  * @brief HEALTHCHECK configuration and probe bookkeeping; see health.hpp.
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include "minirun/engine/health.hpp"
 

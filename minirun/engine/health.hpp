@@ -38,7 +38,7 @@
  * "--health-retries", "--health-start-period", "--health-start-interval",
  * "--health-timeout", "--no-healthcheck"; `docker inspect` State.Health.
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #pragma once
 

@@ -17,7 +17,7 @@
  *  - Labels: the image's, plus the flags';
  *  - every VOLUME of the image that no -v/--mount covers becomes an anonymous volume.
  *
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include <signal.h>
 #include <unistd.h>

@@ -19,7 +19,7 @@
  *
  * Man pages: timegm(3), mktime(3), gmtime_r(3). Go's time.ParseDuration for durations.
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include "minirun/engine/json_log.hpp"
 

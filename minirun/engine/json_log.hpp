@@ -52,7 +52,7 @@
  * https://docs.docker.com/reference/cli/docker/container/logs/ (the --since forms).
  * Man pages: write(2) (O_APPEND), rename(2), inotify(7), clock_gettime(2), timegm(3).
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #pragma once
 

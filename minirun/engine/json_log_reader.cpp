@@ -21,7 +21,7 @@
  *
  * Man pages: inotify(7), poll(2), read(2), fstat(2).
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include <poll.h>
 #include <sys/inotify.h>

@@ -23,7 +23,7 @@
  *
  * Man pages: write(2) (O_APPEND), rename(2), fstat(2), clock_gettime(2), utf-8(7).
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include <fcntl.h>
 #include <sys/stat.h>

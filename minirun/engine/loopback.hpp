@@ -13,7 +13,7 @@
  * only the calling thread, so a child keeps the monitor itself on the host's network)
  * and sets IFF_UP with the SIOCSIFFLAGS ioctl, the same call `ip link set lo up` makes
  * through netlink. Man pages: network_namespaces(7), netdevice(7), setns(2).
- * Lab: labs/07-engine (and the networks lab for everything beyond loopback).
+ * Lab: labs/01-image-and-container (and the networks lab for everything beyond loopback).
  */
 #pragma once
 

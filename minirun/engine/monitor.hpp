@@ -27,7 +27,7 @@
  * container runs on unsupervised and readers see "monitor lost" (container_state.hpp).
  *
  * Man pages: setsid(2), pidfd_open(2), poll(2), timerfd_create(2), pty(7).
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

@@ -4,7 +4,7 @@
  *
  * Nobody types it: Engine::start (engine.cpp) spawns minirun-monitor with these flags,
  * so an unknown flag is a mismatch between two builds, and the error says so.
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include "minirun/engine/monitor.hpp"
 

@@ -39,7 +39,7 @@
  *
  * Reference: docs.docker.com/engine/storage/bind-mounts/, .../volumes/, .../tmpfs/;
  * `docker container run --volume|--mount|--tmpfs`. Man pages: mount(2), mount(8),
- * mount_namespaces(7), tmpfs(5). Lab: labs/07-engine.
+ * mount_namespaces(7), tmpfs(5). Lab: labs/01-image-and-container.
  */
 #pragma once
 

@@ -28,7 +28,7 @@
  * Pure: no I/O, so unit tests check every flag's effect without root.
  *
  * Reference: moby daemon/oci_linux.go, oci/defaults.go; runtime-spec config.md.
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

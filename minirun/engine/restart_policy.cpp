@@ -2,7 +2,7 @@
  * @file restart_policy.cpp
  * @brief Docker's restart rules and back-off; see restart_policy.hpp.
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include "minirun/engine/restart_policy.hpp"
 

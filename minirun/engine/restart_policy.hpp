@@ -32,7 +32,7 @@
  *
  * Docs: `docker run --restart` ("Restart policies"), "Start containers automatically".
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #pragma once
 

@@ -2,7 +2,7 @@
  * @file stats.cpp
  * @brief CPU and memory arithmetic, proc(5) parsing and the two tables; see stats.hpp.
  *
- * Lab: labs/07-engine
+ * Lab: labs/01-image-and-container
  */
 #include "minirun/engine/stats.hpp"
 

@@ -55,7 +55,7 @@
  * Man pages: mkdir(2), flock(2), rename(2), openat(2), unlinkat(2), random(4).
  * Docs: https://docs.docker.com/engine/storage/volumes/ and
  * https://docs.docker.com/reference/cli/docker/volume/create/
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

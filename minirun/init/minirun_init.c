@@ -52,7 +52,7 @@
  * the image), because it is bind-mounted from the host into any image at /sbin/minirun-init.
  *
  * Man pages: pid_namespaces(7), signal(7), sigprocmask(2), sigtimedwait(2), wait(2),
- * prctl(2). Docker: `docker run --init`. Lab: labs/07-engine.
+ * prctl(2). Docker: `docker run --init`. Lab: labs/01-image-and-container.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -28,7 +28,7 @@
  * record type but A and PTR.
  *
  * See RFC 1035 (format), RFC 2308 (NODATA vs NXDOMAIN), resolv.conf(5).
- * Lab: labs/08-networks
+ * Lab: labs/09-discovery
  */
 #pragma once
 

@@ -37,7 +37,7 @@
  * sees exactly its networks), and negative-answer SOA records (RFC 2308 asks for one to
  * bound negative caching; without it stubs do not cache the NXDOMAIN, which suits
  * containers that come and go).
- * Lab: labs/08-networks
+ * Lab: labs/09-discovery
  */
 #pragma once
 

@@ -29,7 +29,7 @@
  * sets), EDNS0 buffer sizes (our answers stay under 512 bytes; forwarded queries carry
  * the client's OPT through unchanged), retrying the next upstream on a timeout.
  * Man pages: recvmmsg(2), sendmmsg(2), udp(7), poll(2), setns(2). RFC 1035 4.2.1.
- * Lab: labs/08-networks
+ * Lab: labs/09-discovery
  */
 #pragma once
 

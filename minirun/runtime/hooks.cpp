@@ -20,7 +20,7 @@
  * the pipes: the runtime waits for the hook, not for its descendants.
  *
  * Man pages: fork(2), execve(2), memfd_create(2), pidfd_open(2),
- * pidfd_send_signal(2), poll(2), waitpid(2), close_range(2). Lab: labs/06-oci-runtime.
+ * pidfd_send_signal(2), poll(2), waitpid(2), close_range(2). Lab: labs/02-rootfs.
  */
 #include "minirun/runtime/hooks.hpp"
 

@@ -26,7 +26,7 @@
  * startContainer are the caller's job: it calls run_hooks from the right process).
  *
  * Man pages: execve(2), pidfd_open(2), poll(2), memfd_create(2).
- * Lab: labs/06-oci-runtime.
+ * Lab: labs/02-rootfs.
  */
 #pragma once
 

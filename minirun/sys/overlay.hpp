@@ -18,7 +18,7 @@
  * It lives in sys/ because both the image builder (a RUN step's root) and the engine
  * (a container's root, mounted by its monitor) stack layers the same way.
  *
- * Lab: the images lab (look at a container's upper dir while it writes).
+ * Lab: labs/06-layers-overlayfs (look at a container's upper dir while it writes).
  */
 #pragma once
 

@@ -18,7 +18,7 @@
  *
  * A benchmark, not a test: it prints figures and asserts nothing; its temporary
  * directory is removed at the end.
- * Lab: labs/08-networks
+ * Lab: labs/09-discovery
  */
 #include <arpa/inet.h>
 #include <poll.h>

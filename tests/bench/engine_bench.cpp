@@ -45,7 +45,7 @@
  * figures nor leaves the cleanup without an executable.
  *
  * Usage: engine_bench [--runs N] [--containers N] [--minirun PATH]   (needs root, runc)
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include <fcntl.h>
 #include <signal.h>

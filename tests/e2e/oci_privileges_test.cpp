@@ -19,7 +19,7 @@
  *    /proc/sysrq-trigger gets `h` (print help to the kernel log), harmless if it ever
  *    got through.
  *
- * Lab: labs/05-privileges.
+ * Lab: labs/05-capabilities-seccomp.
  */
 #include <unistd.h>
 

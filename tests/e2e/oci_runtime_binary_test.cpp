@@ -31,7 +31,7 @@
  * step 2 or 3 fail, and passes.
  *
  * Man pages: proc(5) (/proc/pid/exe), execve(2) ("Interpreter scripts"), ptrace(2)
- * ("Ptrace access mode checking"). Lab: labs/05-privileges.
+ * ("Ptrace access mode checking"). Lab: labs/05-capabilities-seccomp.
  */
 #include <sys/stat.h>
 

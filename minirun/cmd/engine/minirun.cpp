@@ -8,7 +8,7 @@
  * `stats` find it again on disk. There is no daemon: see minirun/engine/engine.hpp for the
  * life of a container, and docs/reading-order.md for the source tour.
  *
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include <cstdio>
 #include <cstdlib>

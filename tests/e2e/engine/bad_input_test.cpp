@@ -16,7 +16,7 @@
  * name left claimed would show.
  *
  * Reference: docker run's exit status section; flag syntax in the docker run
- * reference. Lab: labs/07-engine.
+ * reference. Lab: labs/01-image-and-container.
  */
 #include "tests/e2e/engine/engine_fixture.hpp"
 

@@ -38,7 +38,7 @@
  *
  * Header-only: CMake compiles only `*_test.cpp` into `engine_integration_tests`.
  * Reference: the docker CLI reference (docs.docker.com/reference/cli/docker/).
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #pragma once
 

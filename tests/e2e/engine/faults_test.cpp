@@ -24,7 +24,7 @@
  * checked right after the step that must clean up, since that is the property tested.
  *
  * Reference: containerd-shim's role (the shim outlives the client, not the reverse);
- * kill(2), proc(5). Lab: labs/07-engine.
+ * kill(2), proc(5). Lab: labs/01-image-and-container.
  */
 #include "tests/e2e/engine/engine_fixture.hpp"
 

@@ -15,7 +15,7 @@
  * checks that nothing is left: no container directory, no runtime state, no mount under
  * the data root, no cgroup `minirun/<id>`.
  *
- * Man pages: pid_namespaces(7), signal(7). Docker: `docker run --init`. Lab: labs/07-engine.
+ * Man pages: pid_namespaces(7), signal(7). Docker: `docker run --init`. Lab: labs/01-image-and-container.
  */
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -17,7 +17,7 @@
  *
  * Reference: capabilities(7), seccomp(2), proc(5) (NoNewPrivs), Docker's default
  * seccomp profile and security docs; bubblewrap's and rubber-docker's break-out tests.
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include <sys/stat.h>
 

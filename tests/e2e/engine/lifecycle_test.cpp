@@ -17,7 +17,7 @@
  *
  * Reference: docker run, logs, stop, start, restart, kill, pause, wait, inspect, exec,
  * top, stats, cp, volume, system prune (docs.docker.com/reference/cli/docker/).
- * Lab: labs/07-engine.
+ * Lab: labs/01-image-and-container.
  */
 #include <sys/stat.h>
 
