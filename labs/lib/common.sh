@@ -72,7 +72,8 @@ run_shown() {
 # --- predicates: silent on success, one sentence on failure -------------------------
 
 # The container's inspect field (jq path) or "" when there is no such container.
-container_field() { minirun inspect "$1" 2>/dev/null | jq -r ".[0]$2 // empty" 2>/dev/null; }
+# (`false` and 0 are values too: only a missing field prints nothing.)
+container_field() { minirun inspect "$1" 2>/dev/null | jq -r ".[0]$2 | if . == null then empty else . end" 2>/dev/null; }
 
 container_exists() {
   minirun inspect "$1" >/dev/null 2>&1 || { echo "there is no container named $1 (minirun ps -a lists them)"; return 1; }

@@ -106,7 +106,7 @@ struct ContainerConfig {
   RestartPolicy restart;
   LogOptions log;
   /// "bridge" (the default network), a network's name, "none" (loopback only), "host",
-  /// or "container:<id>" (share that container's network namespace).
+  /// or `container:<id>` (share that container's network namespace).
   std::string network_mode = "bridge";
   std::vector<NetworkAttachment> networks;          ///< filled at create, and by connect
   std::vector<network::PortMapping> port_bindings;  ///< -p as given (host_port 0: pick one)
@@ -128,7 +128,7 @@ struct ContainerConfig {
   static Result<ContainerConfig> from_json(const nlohmann::json& j);
 };
 
-/// NetworkSettings.Networks.<name> and HostConfig.PortBindings in Docker's shapes.
+/// NetworkSettings.Networks.NAME and HostConfig.PortBindings in Docker's shapes.
 nlohmann::json attachment_to_json(const NetworkAttachment& a);
 Result<NetworkAttachment> attachment_from_json(const std::string& name, const nlohmann::json& j);
 nlohmann::json port_bindings_to_json(const std::vector<network::PortMapping>& bindings);

@@ -159,6 +159,24 @@ Result<void> attach_networks(const ContainerConfig& c, int netns_fd) {
   return sys::ok();
 }
 
+namespace {
+
+network::Endpoint endpoint_of(const ContainerConfig& c, const NetworkAttachment& a) {
+  return {c.id, c.name, a.aliases, a.ip_address, a.mac_address, a.host_interface};
+}
+
+}  // namespace
+
+void publish_container_names(const network::NetworkStore& networks, const ContainerConfig& c) {
+  // A name that cannot be published makes the container unreachable by name, not broken:
+  // the start goes on.
+  for (const auto& a : c.networks) (void)networks.publish_names(a.network_id, endpoint_of(c, a));
+}
+
+void withdraw_container_names(const network::NetworkStore& networks, const ContainerConfig& c) {
+  for (const auto& a : c.networks) networks.withdraw_names(a.network_id, c.id);
+}
+
 void detach_networks(const ContainerConfig& c) {
   for (const auto& a : c.networks) (void)network::detach_endpoint(a.host_interface);
 }

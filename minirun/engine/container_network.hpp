@@ -75,6 +75,11 @@ Result<void> unpublish_ports(const network::NetPlugin& plugin, const std::vector
 /// nothing it made is left.
 Result<void> attach_networks(const ContainerConfig& c, int netns_fd);
 
+/// Each start: the container's names (its name, its aliases) become answerable on each of
+/// its networks; at its exit they are withdrawn (the address stays leased until rm).
+void publish_container_names(const network::NetworkStore& networks, const ContainerConfig& c);
+void withdraw_container_names(const network::NetworkStore& networks, const ContainerConfig& c);
+
 /// Removes the veth pairs at once (used when a start fails half-way; after a normal
 /// exit the pairs go by themselves with the container's namespace).
 void detach_networks(const ContainerConfig& c);

@@ -31,7 +31,7 @@ EmbeddedDnsPlan plan_embedded_dns(const ContainerConfig& c, const std::string& d
     if (a.network == "bridge") continue;
     auto gateway = network::parse_ipv4(a.gateway);
     const network::Subnet subnet{gateway ? *gateway : 0, a.prefix_len};
-    plan.networks.push_back({a.network, store.endpoints_dir(a.network_id),
+    plan.networks.push_back({a.network, store.names_dir(a.network_id),
                              gateway ? (*gateway & subnet.netmask()) : 0, a.prefix_len});
   }
   if (plan.networks.empty()) return plan;

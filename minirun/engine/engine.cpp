@@ -276,6 +276,7 @@ Result<void> Engine::clean_up_unsupervised(const ContainerConfig& config) {
   if (rt.load(config.id).ok()) MINIRUN_TRY(rt.remove(config.id, true), "clean up " + config.name);
   MINIRUN_TRY(unmount_rootfs(store_, config.id), "clean up " + config.name);
   MINIRUN_TRY(unpublish_recorded(config.id), "clean up " + config.name);
+  withdraw_container_names(networks_, config);
   auto state = store_.update_state(config.id, [](ContainerState& s) {
     if (supervised(s.status)) {
       s.status = ContainerStatus::exited;

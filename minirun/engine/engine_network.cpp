@@ -75,6 +75,10 @@ Result<NetworkAttachment> Engine::connect(const std::string& network, const std:
       undo();
       return std::move(r.error()).context("network connect");
     }
+    // Running: its name answers on the new network at once.
+    (void)networks_.publish_names(attached->network_id,
+                                  {config->id, config->name, attached->aliases, attached->ip_address,
+                                   attached->mac_address, attached->host_interface});
   }
   if (auto saved = store_.save_config(*config); !saved) {
     (void)network::detach_endpoint(attached->host_interface);

@@ -23,7 +23,7 @@
  *
  * Reference: docs.docker.com/engine/containers/run/#runtime-privilege-and-linux-capabilities,
  * docs.docker.com/engine/security/seccomp/. Man pages: capabilities(7), seccomp(2),
- * prctl(2) (PR_SET_NO_NEW_PRIVS). Lab: labs/01-image-and-container.
+ * prctl(2) (PR_SET_NO_NEW_PRIVS). Lab: labs/05-capabilities-seccomp.
  */
 #include <algorithm>
 

@@ -235,6 +235,7 @@ Result<void> Supervisor::connect_container(pid_t pid) {
     detach_networks(config_);
     return std::move(dns.error()).context("embedded DNS server");
   }
+  publish_container_names(network::NetworkStore(args_.data_root, network::NetPlugin(args_.net_plugin_path)), config_);
   return sys::ok();
 }
 
@@ -428,6 +429,8 @@ bool Supervisor::finish_container() {
   // work). Deleting them here instead made every exit wait ~20 ms for the kernel's RCU
   // grace periods; attach_networks() clears a pair that is still going away.
   dns_.reset();
+  // Docker's rule: a container's name resolves while it runs.
+  withdraw_container_names(network::NetworkStore(args_.data_root, network::NetPlugin(args_.net_plugin_path)), config_);
   return oom;
 }
 

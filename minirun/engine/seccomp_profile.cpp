@@ -21,7 +21,7 @@
  * libseccomp, when the container is created) and the spelling of `arches` values, which
  * Docker does not check either (an unknown name simply never matches).
  *
- * Man pages: uname(2), seccomp(2). Lab: labs/01-image-and-container.
+ * Man pages: uname(2), seccomp(2). Lab: labs/05-capabilities-seccomp.
  */
 #include "minirun/engine/seccomp_profile.hpp"
 

@@ -65,7 +65,7 @@
  *
  * Reference: https://docs.docker.com/engine/security/seccomp/, moby
  * profiles/seccomp/default.json and seccomp_linux.go (the conversion this file follows).
- * Man pages: seccomp(2), capabilities(7), uname(2). Lab: labs/01-image-and-container.
+ * Man pages: seccomp(2), capabilities(7), uname(2). Lab: labs/05-capabilities-seccomp.
  */
 #pragma once
 

@@ -2,7 +2,7 @@
  * @file stats.cpp
  * @brief CPU and memory arithmetic, proc(5) parsing and the two tables; see stats.hpp.
  *
- * Lab: labs/01-image-and-container
+ * Lab: labs/04-cgroups
  */
 #include "minirun/engine/stats.hpp"
 

@@ -37,7 +37,7 @@
  * Man pages: proc(5) (/proc/stat, /proc/PID/stat, status, cmdline, /proc/uptime), ps(1),
  * sysconf(3) (_SC_CLK_TCK), cgroups(7). Docs: `docker stats`, `docker top`.
  *
- * Lab: labs/01-image-and-container
+ * Lab: labs/04-cgroups
  */
 #pragma once
 

@@ -82,7 +82,7 @@ class RouteSocket {
   nl_sock* socket_ = nullptr;
 };
 
-/// A libnl failure (a negative NLE_* code) as the kit's Error: "`what`: <reason>". The
+/// A libnl failure (a negative NLE_* code) as the kit's Error: "`what`: REASON". The
 /// codes that come from a kernel errno get that errno back (NLE_EXIST -> EEXIST,
 /// NLE_NODEV -> ENODEV, ...), so callers can test Error::code().
 sys::Error netlink_error(const std::string& what, int nl_error);

@@ -175,6 +175,7 @@ Result<NetworkConfig> NetworkStore::create_locked(const NetworkRequest& request)
   const std::string staging = root_ + "/.new-" + n.id;
   MINIRUN_TRY(sys::make_directories(staging + "/leases", 0700), "network create");
   MINIRUN_TRY(sys::make_directories(staging + "/endpoints", 0755), "network create");
+  MINIRUN_TRY(sys::make_directories(staging + "/names", 0755), "network create");
   if (auto w = sys::write_file_atomic(staging + "/network.json", n.to_json().dump(2) + "\n"); !w) {
     (void)sys::remove_tree(staging);
     return std::move(w.error());
@@ -301,6 +302,18 @@ Result<Endpoint> NetworkStore::connect(const NetworkConfig& n, const EndpointReq
   return e;
 }
 
+Result<void> NetworkStore::publish_names(const std::string& network_id, const Endpoint& endpoint) const {
+  if (!sys::path_exists(dir(network_id) + "/network.json")) return sys::ok();
+  // Made here if missing: networks created before names had a directory of their own.
+  MINIRUN_TRY(sys::make_directories(names_dir(network_id), 0755), "network names");
+  return sys::write_file_atomic(names_dir(network_id) + "/" + endpoint.container_id + ".json",
+                                endpoint.to_json().dump() + "\n");
+}
+
+void NetworkStore::withdraw_names(const std::string& network_id, const std::string& container_id) const {
+  ::unlink((names_dir(network_id) + "/" + container_id + ".json").c_str());
+}
+
 Result<void> NetworkStore::disconnect(const NetworkConfig& n, const std::string& container_id) {
   auto held = lock();
   if (!held) return std::move(held.error());
@@ -310,6 +323,7 @@ Result<void> NetworkStore::disconnect(const NetworkConfig& n, const std::string&
     Ipam ipam(leases_dir(n.id), subnet_of(n), *gateway);
     MINIRUN_TRY(ipam.release_owner(container_id), "network " + n.name);
   }
+  withdraw_names(n.id, container_id);
   const std::string file = endpoints_dir(n.id) + "/" + container_id + ".json";
   if (::unlink(file.c_str()) < 0 && errno != ENOENT) return Error::from_errno("unlink", file);
   return sys::ok();

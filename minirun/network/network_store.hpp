@@ -66,6 +66,9 @@ class NetworkStore {
   std::string dir(const std::string& id) const { return root_ + "/" + id; }
   std::string leases_dir(const std::string& id) const { return dir(id) + "/leases"; }
   std::string endpoints_dir(const std::string& id) const { return dir(id) + "/endpoints"; }
+  /// The names the embedded DNS servers answer: one file per *running* container
+  /// (an endpoint's lease lasts until `rm`; its name only while it runs, as in Docker).
+  std::string names_dir(const std::string& id) const { return dir(id) + "/names"; }
 
   Result<NetworkConfig> create(const NetworkRequest& request);
   /// The default `bridge` network, created if it does not exist yet.
@@ -85,6 +88,11 @@ class NetworkStore {
   Result<Endpoint> connect(const NetworkConfig& network, const EndpointRequest& request);
   /// Releases the address and forgets the endpoint; succeeds if it is gone already.
   Result<void> disconnect(const NetworkConfig& network, const std::string& container_id);
+
+  /// A container's names on a network become answerable (at each start) or stop being
+  /// so (at its exit); both succeed if the network is gone.
+  Result<void> publish_names(const std::string& network_id, const Endpoint& endpoint) const;
+  void withdraw_names(const std::string& network_id, const std::string& container_id) const;
 
   /// Makes sure the bridge and the firewall rules exist (after a reboot they do not).
   Result<void> bring_up(const NetworkConfig& network) const;

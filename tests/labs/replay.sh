@@ -23,7 +23,7 @@ if [ -z "$dir" ]; then
 fi
 scratch=$(mktemp -d /tmp/lab-replay-XXXXXX)
 export LAB_HOME=$scratch/home MINIRUN_ROOT=$scratch/engine IMAGEBUILDER_ROOT=$scratch/images
-export MINIRUN_NFT_TABLE=minirun_lab_replay
+export MINIRUN_NFT_TABLE=minirun_lab_replay_$$   # its own: replays may overlap
 export LAB_BUILD=${LAB_BUILD:-$kit/build} LAB_KIT=$kit
 lab=$kit/labs/lab
 failed=0

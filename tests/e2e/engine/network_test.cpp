@@ -159,6 +159,20 @@ TEST_F(NetworkE2E, ROOT_ContainersOnAUserNetworkFindEachOtherByNameAndAlias) {
       << sh(client, "timeout 3 wget -qO- http://web/").err;
 }
 
+TEST_F(NetworkE2E, ROOT_AStoppedContainersNameNoLongerResolvesAndComesBackWithIt) {
+  ASSERT_EQ(mr("network", "create", "e2e-stop").exit_code, 0);
+  const std::string db = start({"--name", "e2e-db", "--network", "e2e-stop", "busybox", "sleep", "1000"});
+  const std::string client = start({"--network", "e2e-stop", "busybox", "sleep", "1000"});
+  ASSERT_FALSE(db.empty() || client.empty());
+  EXPECT_EQ(sh(client, "nslookup e2e-db 127.0.0.11").exit_code, 0);
+  ASSERT_EQ(mr("stop", "-t", "1", "e2e-db").exit_code, 0);
+  auto gone = sh(client, "nslookup e2e-db 127.0.0.11");
+  EXPECT_TRUE(contains(gone.out + gone.err, "NXDOMAIN")) << "a stopped container is not a name: " << gone.out;
+  ASSERT_EQ(mr("start", "e2e-db").exit_code, 0);
+  auto back = sh(client, "nslookup e2e-db 127.0.0.11");
+  EXPECT_TRUE(contains(back.out, ip_of(db, "e2e-stop"))) << "same address after a restart: " << back.out;
+}
+
 TEST_F(NetworkE2E, ROOT_AnUnknownNameIsNxdomainNotAnError) {
   ASSERT_EQ(mr("network", "create", "e2e-dns").exit_code, 0);
   const std::string id = start({"--network", "e2e-dns", "busybox", "sleep", "1000"});

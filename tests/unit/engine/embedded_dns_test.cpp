@@ -38,7 +38,7 @@ TEST(EmbeddedDnsPlan, UserNetworksWithTheirSubnetsAndEndpointDirectories) {
   EXPECT_EQ(plan.networks[0].name, "app");
   EXPECT_EQ(plan.networks[0].subnet, 0xAC120000u);
   EXPECT_EQ(plan.networks[0].prefix, 16);
-  EXPECT_EQ(plan.networks[0].endpoints_dir, "/data/networks/" + std::string(64, 'e') + "/endpoints");
+  EXPECT_EQ(plan.networks[0].endpoints_dir, "/data/networks/" + std::string(64, 'e') + "/names");
   // --dns wins over the host's; a loopback server is unreachable from the container.
   ASSERT_EQ(plan.upstreams.size(), 1u);
   EXPECT_EQ(plan.upstreams[0].first, 0x0A010101u);
