@@ -24,6 +24,8 @@ packages=(
   # networks: netlink (bridge, veth, addresses, routes; static archives for the static
   # engine) and nftables (published ports, masquerade, isolation; used by minirun-net)
   libnl-3-dev libnl-route-3-dev libnftables-dev nftables
+  # miniswarm: the cluster store (SQLite), the API over mutual TLS (cpp-httplib, OpenSSL)
+  libsqlite3-dev libcpp-httplib-dev
   # unit and integration tests
   libgtest-dev libgmock-dev
   # the test and demo root filesystem (one static busybox binary, no image download)
