@@ -165,6 +165,7 @@ struct Task {
   std::vector<TaskStatus> history;  ///< every earlier status, oldest first
   std::string container_id;         ///< the agent's container, once it has one
   uint64_t restart_attempt = 0;     ///< 0 for the first task in a slot, then +1 per restart
+  int64_t not_before_ms = 0;        ///< restart delay: the scheduler leaves it PENDING until then
   std::string pending_reason;       ///< the scheduler's explanation while PENDING
   uint64_t version = 0;             ///< store row version
   int64_t created_ms = 0;
