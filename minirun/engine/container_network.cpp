@@ -133,21 +133,33 @@ Result<void> unpublish_ports(const network::NetPlugin& plugin, const std::vector
   return plugin.run(command);
 }
 
+Result<network::EndpointConfig> endpoint_config(const NetworkAttachment& a, const std::string& container_ifname,
+                                                bool default_route) {
+  auto address = network::parse_ipv4(a.ip_address);
+  auto gateway = network::parse_ipv4(a.gateway);
+  if (!address || !gateway) return Error("network " + a.network + ": bad address in the container's config");
+  network::EndpointConfig e;
+  e.host_ifname = a.host_interface;
+  e.bridge = a.bridge;
+  e.container_ifname = container_ifname;
+  e.address = *address;
+  e.prefix = a.prefix_len;
+  e.gateway = *gateway;
+  e.mac = a.mac_address;
+  e.default_route = default_route;
+  return e;
+}
+
+network::Endpoint endpoint_of(const ContainerConfig& c, const NetworkAttachment& a) {
+  return {c.id, c.name, a.aliases, a.ip_address, a.mac_address, a.host_interface};
+}
+
 Result<void> attach_networks(const ContainerConfig& c, int netns_fd) {
   for (size_t i = 0; i < c.networks.size(); ++i) {
     const NetworkAttachment& a = c.networks[i];
-    network::EndpointConfig e;
-    e.host_ifname = a.host_interface;
-    e.bridge = a.bridge;
-    auto address = network::parse_ipv4(a.ip_address);
-    auto gateway = network::parse_ipv4(a.gateway);
-    if (!address || !gateway) return Error("network " + a.network + ": bad address in the container's config");
-    e.address = *address;
-    e.prefix = a.prefix_len;
-    e.gateway = *gateway;
-    e.mac = a.mac_address;
-    e.container_ifname = "eth" + std::to_string(i);
-    e.default_route = i == 0;
+    auto config = endpoint_config(a, "eth" + std::to_string(i), i == 0);
+    if (!config) return std::move(config.error());
+    const network::EndpointConfig& e = *config;
     // The pair of the previous run (a restart) may still be on its way out with its
     // namespace, or a crash left one: it goes now, or the name would be taken.
     if (network::link_exists(e.host_ifname)) (void)network::detach_endpoint(e.host_ifname);
@@ -158,14 +170,6 @@ Result<void> attach_networks(const ContainerConfig& c, int netns_fd) {
   }
   return sys::ok();
 }
-
-namespace {
-
-network::Endpoint endpoint_of(const ContainerConfig& c, const NetworkAttachment& a) {
-  return {c.id, c.name, a.aliases, a.ip_address, a.mac_address, a.host_interface};
-}
-
-}  // namespace
 
 void publish_container_names(const network::NetworkStore& networks, const ContainerConfig& c) {
   // A name that cannot be published makes the container unreachable by name, not broken:

@@ -38,6 +38,7 @@
 #include "minirun/engine/container_config.hpp"
 #include "minirun/engine/container_state.hpp"
 #include "minirun/network/network_store.hpp"
+#include "minirun/network/veth_endpoint.hpp"
 
 namespace minirun::engine {
 
@@ -69,6 +70,14 @@ Result<std::vector<std::string>> publish_ports(const network::NetworkStore& netw
 
 /// Takes published ports down (idempotent: what is gone already is skipped).
 Result<void> unpublish_ports(const network::NetPlugin& plugin, const std::vector<std::string>& mappings);
+
+/// The veth pair of one attachment: its names, addresses and MAC, to be plugged in as
+/// `container_ifname` (default route via its gateway when `default_route`).
+Result<network::EndpointConfig> endpoint_config(const NetworkAttachment& a, const std::string& container_ifname,
+                                                bool default_route);
+
+/// The endpoint record (what DNS answers) of one attachment of container `c`.
+network::Endpoint endpoint_of(const ContainerConfig& c, const NetworkAttachment& a);
 
 /// monitor, before the container's program runs: one veth pair per network into the
 /// namespace `netns_fd`, the first network's gateway as the default route. On failure

@@ -55,13 +55,6 @@ Result<NetworkAttachment> Engine::connect(const std::string& network, const std:
       undo();
       return std::move(netns.error());
     }
-    network::EndpointConfig e;
-    e.host_ifname = attached->host_interface;
-    e.bridge = attached->bridge;
-    e.address = *network::parse_ipv4(attached->ip_address);
-    e.prefix = attached->prefix_len;
-    e.gateway = *network::parse_ipv4(attached->gateway);
-    e.mac = attached->mac_address;
     // The first free ethN inside the container: after a disconnect, the count of
     // networks no longer says which names are taken.
     int free_index = 0;
@@ -69,16 +62,17 @@ Result<NetworkAttachment> Engine::connect(const std::string& network, const std:
       while (network::link_exists("eth" + std::to_string(free_index))) ++free_index;
       return sys::ok();
     });
-    e.container_ifname = "eth" + std::to_string(free_index);
-    e.default_route = config->networks.size() == 1;
-    if (auto r = network::attach_endpoint(netns->get(), e); !r) {
+    auto e = endpoint_config(*attached, "eth" + std::to_string(free_index), config->networks.size() == 1);
+    if (!e) {
+      undo();
+      return std::move(e.error());
+    }
+    if (auto r = network::attach_endpoint(netns->get(), *e); !r) {
       undo();
       return std::move(r.error()).context("network connect");
     }
     // Running: its name answers on the new network at once.
-    (void)networks_.publish_names(attached->network_id,
-                                  {config->id, config->name, attached->aliases, attached->ip_address,
-                                   attached->mac_address, attached->host_interface});
+    (void)networks_.publish_names(attached->network_id, endpoint_of(*config, *attached));
   }
   if (auto saved = store_.save_config(*config); !saved) {
     (void)network::detach_endpoint(attached->host_interface);

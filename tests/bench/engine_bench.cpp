@@ -69,86 +69,14 @@
 #include <nlohmann/json.hpp>
 
 #include "minirun/sys/file.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace {
 
-using Argv = std::vector<std::string>;
+using namespace minirun::bench;
 
 /// The nftables table of the benchmark's networks (never the kit's own `minirun`).
 const char* kBenchTable = "minirun_engine_bench";
-
-/// Set by SIGINT/SIGTERM/SIGHUP; the loops check it between commands and leave for cleanup.
-volatile sig_atomic_t g_interrupted = 0;
-
-void on_signal(int) { g_interrupted = 1; }
-
-/// No SA_RESTART is needed: wait_for_child() retries on EINTR itself.
-void catch_interrupts() {
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
-}
-
-struct Sample {
-  double ms = 0;
-  int status = -1;
-};
-
-Argv with(Argv a, const Argv& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-std::string join(const Argv& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-/// Runs argv (no shell): stdin /dev/null, stdout to `stdout_path`, stderr to
-/// `stderr_path`, in a process group of its own (so that a terminal's Ctrl-C does not
-/// cut it short). Waits for it even if a signal arrives meanwhile.
-Sample time_command(const Argv& argv, const std::string& stdout_path, const std::string& stderr_path) {
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    std::vector<char*> args;
-    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  Sample s;
-  if (pid < 0) return s;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  s.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return s;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string find_program(const Argv& candidates) {
-  for (const auto& c : candidates)
-    if (::access(c.c_str(), X_OK) == 0) return c;
-  return "";
-}
 
 /// The scratch directory, the commands that run there, and the cleanup of all of it.
 class Bench {

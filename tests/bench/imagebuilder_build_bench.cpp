@@ -55,8 +55,13 @@
 #include <vector>
 
 #include "minirun/sys/file.hpp"
+#include "tests/bench/bench_support.hpp"
 
 namespace {
+
+using minirun::bench::find_program;
+using minirun::bench::median;
+using minirun::bench::with;
 
 struct Sample {
   double ms = 0;
@@ -91,19 +96,6 @@ Sample time_command(const std::vector<std::string>& argv, const std::string& std
   s.max_rss_kib = usage.ru_maxrss;
   s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return s;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-std::string find_program(const std::vector<std::string>& candidates) {
-  for (const auto& c : candidates)
-    if (::access(c.c_str(), X_OK) == 0) return c;
-  return "";
 }
 
 /// The scratch directory and everything the tools mounted in it, removed on every way
@@ -197,12 +189,6 @@ struct Tool {
   std::vector<std::string> build_flags;
   std::vector<std::vector<std::string>> clear_steps;  // appended to `global`; "IMAGE" = the image's name
 };
-
-std::vector<std::string> with(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::vector<std::string> all = a;
-  all.insert(all.end(), b.begin(), b.end());
-  return all;
-}
 
 std::vector<std::string> build_argv(const Tool& tool, const Context& c) {
   return with(with(tool.global, {tool.name == "buildah" ? "bud" : "build"}),

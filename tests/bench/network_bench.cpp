@@ -85,14 +85,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "minirun/network/dns_message.hpp"
 #include "minirun/network/netns.hpp"
 #include "minirun/sys/file.hpp"
+#include "tests/bench/bench_support.hpp"
+#include "tests/bench/network_bench_dns.hpp"
 
 namespace {
 
-using Argv = std::vector<std::string>;
-using Clock = std::chrono::steady_clock;
+using namespace minirun::bench;
 using minirun::sys::Error;
 using minirun::sys::Result;
 using minirun::sys::UniqueFd;
@@ -101,97 +101,12 @@ constexpr const char* kNftTable = "minirun_bench";
 constexpr const char* kNetwork = "netbench";           // the user network
 constexpr size_t kChunk = 128 * 1024;                  // one write(2) of the transfer
 constexpr int kTransfersPerDirection = 3;
-constexpr int kDnsWindow = 64;                         // queries in flight
-constexpr auto kDnsThroughputTime = std::chrono::seconds(2);
-constexpr int kDnsLatencyQueries = 20000;
 
-/// Set by SIGINT/SIGTERM/SIGHUP; the loops (the sending thread's too) check it and leave
-/// for cleanup. A lock-free atomic is safe to store from a signal handler.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-void on_signal(int) { g_interrupted = true; }
-
-void catch_interrupts() {
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
-}
-
-/// Worker threads start with these signals blocked, so that the main thread alone takes
-/// a Ctrl-C and no socket call of a worker is cut short by EINTR.
-class InterruptsBlockedForNewThreads {
- public:
-  InterruptsBlockedForNewThreads() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
-    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~InterruptsBlockedForNewThreads() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
- private:
-  sigset_t old_;
-};
-
-Argv with(Argv a, const Argv& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-std::string join(const Argv& argv) {
-  std::string s;
-  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
-  return s;
-}
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-/// Runs argv (no shell) in a process group of its own, stdin /dev/null, stdout and stderr
-/// to the files; waits for it even if a signal arrives meanwhile. Returns the exit status
-/// (128+signal if killed) and the wall time in `ms`.
+/// Runs argv with its output to the files; its exit status, and its wall time in `ms`.
 int run_command(const Argv& argv, const std::string& stdout_path, const std::string& stderr_path, double* ms) {
-  auto start = Clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    std::vector<char*> args;
-    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  if (pid < 0) return -1;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (ms) *ms = ms_since(start);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/// The value at fraction `q` of the sorted samples (nearest rank).
-double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  size_t rank = static_cast<size_t>(q * static_cast<double>(v.size()));
-  return v[std::min(rank, v.size() - 1)];
+  const Sample sample = time_command(argv, stdout_path, stderr_path);
+  if (ms) *ms = sample.ms;
+  return sample.status;
 }
 
 /// The scratch directory, the commands that run there, and the cleanup of all of it.
@@ -422,28 +337,6 @@ bool start_peer(Bench& bench, const std::string& name, Peer& peer) {
   return true;
 }
 
-/// A socket created in the network namespace `netns_fd` (-1: this thread's own). It stays
-/// in that namespace whichever thread uses it afterwards.
-Result<UniqueFd> socket_in(int netns_fd, int type) {
-  UniqueFd fd;
-  auto make = [&]() -> Result<void> {
-    fd = UniqueFd(::socket(AF_INET, type | SOCK_CLOEXEC, 0));
-    if (fd.get() < 0) return Error::from_errno("socket");
-    return minirun::sys::ok();
-  };
-  auto made = netns_fd < 0 ? make() : minirun::network::in_network_namespace(netns_fd, make);
-  if (!made) return std::move(made.error());
-  return fd;
-}
-
-sockaddr_in ipv4_address(const std::string& address, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
-  return a;
-}
-
 /// A stuck transfer (a dropped route, a container killed meanwhile) ends with an error
 /// after this long instead of hanging the benchmark.
 void set_timeouts(int fd, int seconds) {
@@ -564,189 +457,15 @@ bool bench_throughput(const Peer& a, const Peer& b, uint64_t bytes) {
   return true;
 }
 
-/// A reply read back: its id (-1 if it is no DNS response at all) and whether it is the
-/// right answer: NOERROR and an A record holding the expected address.
-struct DnsReply {
-  int id = -1;
-  bool right = false;
-};
-
-DnsReply read_reply(const uint8_t* data, size_t size, const in_addr& expected) {
-  namespace net = minirun::network;
-  auto response = net::parse_dns_response({data, size});
-  if (!response) return {};
-  DnsReply reply{response->header.id, false};
-  reply.right = (response->header.flags & net::kDnsFlagResponse) && response->rcode() == net::DnsRcode::no_error &&
-                !response->answers.empty() && response->answers[0].type == net::kDnsTypeA &&
-                response->answers[0].rdata.size() == 4 &&
-                std::memcmp(response->answers[0].rdata.data(), &expected, 4) == 0;
-  return reply;
-}
-
-/// What the DNS half measures against: a UDP socket in B's namespace connected to the
-/// embedded server, a query for A's name (its id patched into the first two bytes), and
-/// A's address to expect in every answer.
-struct DnsClient {
-  UniqueFd socket;
-  std::vector<uint8_t> query;
-  in_addr expected{};
-
-  static Result<DnsClient> open(const Peer& asking, const Peer& asked) {
-    DnsClient c;
-    auto fd = socket_in(asking.netns.get(), SOCK_DGRAM);
-    if (!fd) return std::move(fd.error()).context("DNS socket in " + asking.name);
-    c.socket = std::move(*fd);
-    sockaddr_in server = ipv4_address("127.0.0.11", 53);
-    if (::connect(c.socket.get(), reinterpret_cast<sockaddr*>(&server), sizeof server) < 0)
-      return Error::from_errno("connect", "127.0.0.11:53");
-    auto query = minirun::network::build_dns_query(0, asked.name, minirun::network::kDnsTypeA);
-    if (!query) return std::move(query.error());
-    c.query = std::move(*query);
-    ::inet_pton(AF_INET, asked.address.c_str(), &c.expected);
-    return c;
-  }
-
-  bool send(uint16_t id) {
-    query[0] = static_cast<uint8_t>(id >> 8);
-    query[1] = static_cast<uint8_t>(id & 0xff);
-    return ::send(socket.get(), query.data(), query.size(), 0) == static_cast<ssize_t>(query.size());
-  }
-
-  /// Waits up to `timeout_ms` for one reply; false on timeout. An error from recv (an
-  /// ICMP "port unreachable" on a connected UDP socket: no server) is an error.
-  Result<bool> receive(int timeout_ms, DnsReply& reply) {
-    pollfd ready{socket.get(), POLLIN, 0};
-    int n = ::poll(&ready, 1, timeout_ms);
-    if (n < 0 && errno == EINTR) return false;
-    if (n < 0) return Error::from_errno("poll", "DNS socket");
-    if (n == 0) return false;
-    uint8_t buffer[minirun::network::kDnsMaxUdpSize * 2];
-    ssize_t size = ::recv(socket.get(), buffer, sizeof buffer, 0);
-    if (size < 0) return Error::from_errno("recv", "127.0.0.11:53");
-    reply = read_reply(buffer, static_cast<size_t>(size), expected);
-    return true;
-  }
-};
-
-void report(const Error& e) { std::fprintf(stderr, "network_bench: DNS: %s\n", e.what().c_str()); }
-
-/// One query at a time: each one's round trip, in microseconds; `lost` counts timeouts (1 s
-/// each; more than kDnsMaxLost of them end the run: the server is gone) and `wrong` the
-/// answers that were not A's address (neither is in the samples).
-constexpr int kDnsMaxLost = 10;
-Result<std::vector<double>> dns_round_trips(DnsClient& client, int count, int& lost, int& wrong) {
-  std::vector<double> micros;
-  micros.reserve(static_cast<size_t>(count));
-  for (int i = 0; i < count && !g_interrupted; ++i) {
-    const uint16_t id = static_cast<uint16_t>(i);
-    auto start = Clock::now();
-    if (!client.send(id)) return Error::from_errno("send", "127.0.0.11:53");
-    DnsReply reply;
-    bool answered = false;
-    while (!answered) {  // a late reply to an earlier, timed-out query is skipped
-      auto got = client.receive(1000, reply);
-      if (!got) return std::move(got.error());
-      if (!*got || g_interrupted) break;
-      answered = reply.id == id;
-    }
-    double us = ms_since(start) * 1000;
-    if (!answered && !g_interrupted && ++lost > kDnsMaxLost) {
-      return Error(std::to_string(lost) + " queries without an answer within 1 s");
-    } else if (!answered) {
-      continue;
-    } else if (!reply.right) {
-      ++wrong;
-    } else {
-      micros.push_back(us);
-    }
-  }
-  return micros;
-}
-
-/// `kDnsWindow` queries in flight for kDnsThroughputTime: a new one goes out as each
-/// answer comes back. After 200 ms without any reply the outstanding ones count as lost
-/// and the window is filled again.
-bool dns_throughput(DnsClient& client) {
-  std::vector<char> in_flight(65536, 0);
-  int outstanding = 0;
-  uint16_t next_id = 0;
-  long answered = 0, wrong = 0, lost = 0, stray = 0;
-  auto fill_window = [&] {
-    for (; outstanding < kDnsWindow; ++outstanding, ++next_id) {
-      if (!client.send(next_id)) return false;
-      in_flight[next_id] = 1;
-    }
-    return true;
-  };
-  auto start = Clock::now();
-  if (!fill_window()) return report(Error::from_errno("send", "127.0.0.11:53")), false;
-  while (Clock::now() - start < kDnsThroughputTime && !g_interrupted) {
-    DnsReply reply;
-    auto got = client.receive(200, reply);
-    if (!got) return report(got.error()), false;
-    if (!*got) {
-      lost += outstanding;
-      std::fill(in_flight.begin(), in_flight.end(), 0);
-      outstanding = 0;
-    } else if (reply.id < 0 || !in_flight[reply.id]) {
-      ++stray;
-      continue;
-    } else {
-      in_flight[reply.id] = 0;
-      --outstanding;
-      ++(reply.right ? answered : wrong);
-    }
-    if (!fill_window()) return report(Error::from_errno("send", "127.0.0.11:53")), false;
-  }
-  if (g_interrupted) return false;
-  double seconds = ms_since(start) / 1000;
-  std::printf("  throughput, %d in flight for %.1f s: %8.0f answers/s (target >= 20,000)   [%ld right, %ld wrong, "
-              "%ld lost, %ld stray]\n", kDnsWindow, seconds, static_cast<double>(answered) / seconds, answered, wrong,
-              lost, stray);
-  return true;
-}
-
-/// Item 3: the embedded DNS server of container B answering A's name.
-bool bench_dns(const Peer& a, const Peer& b) {
-  std::printf("\n3. embedded DNS server (127.0.0.11:53 in %s's namespace, UDP, A record of the single-label name %s; "
-              "every answer checked)\n", b.name.c_str(), a.name.c_str());
-  auto client = DnsClient::open(b, a);
-  if (!client) return report(client.error()), false;
-  // Warm-up: 1000 queries, which must find the server answering, and answering right.
-  int lost = 0, wrong = 0;
-  auto warm = dns_round_trips(*client, 1000, lost, wrong);
-  if (!warm) return report(std::move(warm.error()).context("warm-up")), false;
-  if (warm->empty()) return report(Error("warm-up: no right answer for " + a.name + " among 1000")), false;
-  if (!dns_throughput(*client) || g_interrupted) return false;
-  auto fresh = DnsClient::open(b, a);  // no late replies of the throughput run
-  if (!fresh) return report(fresh.error()), false;
-  lost = wrong = 0;
-  auto micros = dns_round_trips(*fresh, kDnsLatencyQueries, lost, wrong);
-  if (!micros) return report(micros.error()), false;
-  if (g_interrupted) return false;
-  std::printf("  latency, one at a time, %d queries:  p50 %6.1f us   p99 %6.1f us (target < 1000 us)   max %7.1f us"
-              "   [%zu right, %d wrong, %d lost]\n", kDnsLatencyQueries, percentile(*micros, 0.50),
-              percentile(*micros, 0.99), micros->empty() ? 0.0 : *std::max_element(micros->begin(), micros->end()),
-              micros->size(), wrong, lost);
-  std::fflush(stdout);
-  return true;
-}
-
 /// Items 2 and 3 share two containers on the user network.
 bool bench_between_containers(Bench& bench, uint64_t bytes) {
   Peer a, b;
   if (!start_peer(bench, "netbench-a", a) || !start_peer(bench, "netbench-b", b)) return false;
   if (!bench_throughput(a, b, bytes) || g_interrupted) return false;
-  if (!bench_dns(a, b)) return false;
+  if (!bench_dns({a.name, a.address, a.netns.get()}, {b.name, b.address, b.netns.get()})) return false;
   a.netns.reset();
   b.netns.reset();
   return bench.run(bench.minirun({"rm", "-f", a.name, b.name}));
-}
-
-std::string find_program(const Argv& candidates) {
-  for (const auto& c : candidates)
-    if (::access(c.c_str(), X_OK) == 0) return c;
-  return "";
 }
 
 /// The minirun of the build this benchmark belongs to (CMake passes its path), else the

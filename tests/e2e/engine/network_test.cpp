@@ -173,6 +173,20 @@ TEST_F(NetworkE2E, ROOT_AStoppedContainersNameNoLongerResolvesAndComesBackWithIt
   EXPECT_TRUE(contains(back.out, ip_of(db, "e2e-stop"))) << "same address after a restart: " << back.out;
 }
 
+TEST_F(NetworkE2E, ROOT_NamesOnAnotherNetworkDoNotResolve) {
+  ASSERT_EQ(mr("network", "create", "e2e-names-a").exit_code, 0);
+  ASSERT_EQ(mr("network", "create", "e2e-names-b").exit_code, 0);
+  const std::string hidden = start({"--name", "e2e-hidden", "--network", "e2e-names-a", "busybox", "sleep", "1000"});
+  const std::string other = start({"--network", "e2e-names-b", "busybox", "sleep", "1000"});
+  ASSERT_FALSE(hidden.empty() || other.empty());
+  // The break-in attempt: a container asks its own server for a name on a network it is
+  // not on (a single label: answered, never forwarded).
+  auto looked_up = sh(other, "nslookup e2e-hidden 127.0.0.11");
+  EXPECT_NE(looked_up.exit_code, 0);
+  EXPECT_TRUE(contains(looked_up.out + looked_up.err, "NXDOMAIN")) << looked_up.out << looked_up.err;
+  EXPECT_FALSE(contains(looked_up.out, ip_of(hidden, "e2e-names-a"))) << looked_up.out;
+}
+
 TEST_F(NetworkE2E, ROOT_AnUnknownNameIsNxdomainNotAnError) {
   ASSERT_EQ(mr("network", "create", "e2e-dns").exit_code, 0);
   const std::string id = start({"--network", "e2e-dns", "busybox", "sleep", "1000"});

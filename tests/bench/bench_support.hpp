@@ -1,0 +1,139 @@
+/**
+ * @file bench_support.hpp
+ * @brief What the benchmarks under tests/bench/ share: running a command and timing it,
+ *        medians and percentiles, and leaving cleanly on Ctrl-C.
+ *
+ * A benchmark runs the kit's programs and a peer's (runc, buildah, iproute2) many times
+ * and prints figures; it asserts nothing. Each command runs in a process group of its
+ * own with stdin from /dev/null, so a Ctrl-C on the terminal reaches only the benchmark,
+ * which lets the running command finish and then cleans up everything it made.
+ */
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace minirun::bench {
+
+using Argv = std::vector<std::string>;
+using Clock = std::chrono::steady_clock;
+
+/// Set by SIGINT/SIGTERM/SIGHUP; the loops (worker threads' too) check it and leave for
+/// cleanup. A lock-free atomic is safe to store from a signal handler.
+inline std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+inline void on_interrupt(int) { g_interrupted = true; }
+
+/// No SA_RESTART: the waits retry on EINTR themselves and see the flag.
+inline void catch_interrupts() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+}
+
+/// Worker threads started while this lives have the signals blocked, so that the main
+/// thread alone takes a Ctrl-C and no socket call of a worker is cut short by EINTR.
+class InterruptsBlockedForNewThreads {
+ public:
+  InterruptsBlockedForNewThreads() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~InterruptsBlockedForNewThreads() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  InterruptsBlockedForNewThreads(const InterruptsBlockedForNewThreads&) = delete;
+  InterruptsBlockedForNewThreads& operator=(const InterruptsBlockedForNewThreads&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
+inline Argv with(Argv a, const Argv& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+inline std::string join(const Argv& argv) {
+  std::string s;
+  for (const auto& a : argv) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+inline double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/// The value at fraction `q` of the sorted samples (nearest rank).
+inline double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(q * static_cast<double>(v.size()));
+  return v[std::min(rank, v.size() - 1)];
+}
+
+/// The first of `candidates` that is an executable file, or "".
+inline std::string find_program(const Argv& candidates) {
+  for (const auto& c : candidates)
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  return "";
+}
+
+/// One timed command: wall time from fork to exit, and its exit status (128+signal).
+struct Sample {
+  double ms = 0;
+  int status = -1;
+};
+
+/// Runs argv (no shell): stdin /dev/null, stdout to `stdout_path`, stderr to
+/// `stderr_path`, in a process group of its own (so that a terminal's Ctrl-C does not
+/// cut it short). Waits for it even if a signal arrives meanwhile.
+inline Sample time_command(const Argv& argv, const std::string& stdout_path, const std::string& stderr_path) {
+  auto start = Clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    std::vector<char*> args;
+    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+    args.push_back(nullptr);
+    int in = ::open("/dev/null", O_RDONLY);
+    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execv(args[0], args.data());
+    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+    ::_exit(127);
+  }
+  Sample s;
+  if (pid < 0) return s;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  s.ms = ms_since(start);
+  s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return s;
+}
+
+}  // namespace minirun::bench
