@@ -161,7 +161,7 @@ Result<std::unique_ptr<TlsClient>> TlsClient::create(const std::string& host, in
       X509_VERIFY_PARAM_set1_host(SSL_CTX_get0_param(ctx), kManagerName, 0) != 1) {
     return ca::openssl_error("pin the cluster CA").context(doing);
   }
-  SSL_CTX_set_app_data(ctx, client->verify_error_.get());
+  SSL_CTX_set_app_data(ctx, &client->verify_error_);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, record_verify_failure);
 
   if (!node.cert_pem.empty() || !node.key_pem.empty()) {
@@ -181,30 +181,30 @@ Result<std::unique_ptr<TlsClient>> TlsClient::create(const std::string& host, in
 
 Result<Reply> TlsClient::finish(const std::string& what, httplib::Result result) {
   if (!result) {
-    return transport_error(host_, port_, timeouts_, result.error(), verify_error_->load()).context(what);
+    return transport_error(host_, port_, timeouts_, result.error(), verify_error_.load()).context(what);
   }
   return Reply{result->status, result->body, result->get_header_value("Content-Type")};
 }
 
 Result<Reply> TlsClient::get(const std::string& path) {
-  verify_error_->store(0);
+  verify_error_.store(0);
   return finish("GET " + path, client_->Get(path));
 }
 
 Result<Reply> TlsClient::post(const std::string& path, const std::string& body,
                               const std::string& content_type) {
-  verify_error_->store(0);
+  verify_error_.store(0);
   return finish("POST " + path, client_->Post(path, body, content_type.c_str()));
 }
 
 Result<Reply> TlsClient::put(const std::string& path, const std::string& body,
                              const std::string& content_type) {
-  verify_error_->store(0);
+  verify_error_.store(0);
   return finish("PUT " + path, client_->Put(path, body, content_type.c_str()));
 }
 
 Result<Reply> TlsClient::del(const std::string& path) {
-  verify_error_->store(0);
+  verify_error_.store(0);
   return finish("DELETE " + path, client_->Delete(path));
 }
 

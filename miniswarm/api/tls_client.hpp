@@ -87,7 +87,7 @@ class TlsClient {
   ClientTimeouts timeouts_;
   /// The first verification failure of the last handshake (X509_V_ERR_*, 0 = none),
   /// written by the verify callback, read to explain a failed handshake.
-  std::unique_ptr<std::atomic<int>> verify_error_ = std::make_unique<std::atomic<int>>(0);
+  std::atomic<int> verify_error_{0};
 };
 
 /// The bootstrap: GET /v1/ca from host:port without verifying the server, and return
