@@ -89,6 +89,9 @@ ScheduleResult Scheduler::schedule(const std::vector<Node>& nodes, const std::ve
     }
   }
 
+  size_t schedulable = pinned.size();
+  for (const Group& group : groups) schedulable += group.tasks.size();
+  result.assigned.reserve(schedulable);
   for (const Task* task : pinned) place_pinned(*task, infos, pipeline, result);
 
   for (const Group& group : groups) {
@@ -109,13 +112,15 @@ ScheduleResult Scheduler::schedule(const std::vector<Node>& nodes, const std::ve
         ChooserInput{infos, std::move(candidates), model.service_id,
                      round_robin_cursors_[model.service_id], random_});
 
-    std::vector<uint32_t> dropped;
     std::string explanation;  // written once, when the candidates run out
     for (const Task* task : group.tasks) {
       std::optional<uint32_t> chosen;
       while ((chosen = chooser->best())) {
-        if (pipeline.check_load(infos[*chosen]).passed()) break;
-        dropped.push_back(*chosen);
+        Verdict verdict = pipeline.check_load(infos[*chosen]);
+        if (verdict.passed()) break;
+        // Counted now, for good: a dropped node gets no more tasks in this group, so
+        // its load, and the verdict, stay as they are.
+        tally.add(verdict);
         chooser->drop_best();
       }
       if (chosen) {
@@ -124,12 +129,7 @@ ScheduleResult Scheduler::schedule(const std::vector<Node>& nodes, const std::ve
         result.assigned.push_back({task->id, infos[*chosen].node->id});
         continue;
       }
-      if (explanation.empty()) {
-        // Count the dropped nodes by what refuses them *now*: a node dropped for the
-        // replica limit may since lack memory too, and the pipeline names the first.
-        for (uint32_t index : dropped) tally.add(pipeline.check_load(infos[index]));
-        explanation = tally.explain(pipeline, infos.size());
-      }
+      if (explanation.empty()) explanation = tally.explain(pipeline, infos.size());
       result.pending.push_back({task->id, explanation});
     }
   }
