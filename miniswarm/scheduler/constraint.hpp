@@ -33,7 +33,7 @@
  *
  * Leaves out: `node.ip` (CIDR matching), `engine.labels.*` (the kit's agents report no
  * engine labels) and placement preferences (`--placement-pref spread=...`).
- * Docs: docs/design/scheduler.md; `docker service create --constraint`.
+ * Docs: docs/design/swarm.md ("Scheduling"); `docker service create --constraint`.
  */
 #pragma once
 

@@ -23,7 +23,7 @@
  * once per group of identical tasks; resources and max-per-node change as tasks are
  * placed, so they are asked again before each placement.
  *
- * Docs: docs/design/scheduler.md.
+ * Docs: docs/design/swarm.md ("Scheduling").
  */
 #pragma once
 

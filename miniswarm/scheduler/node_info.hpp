@@ -18,7 +18,7 @@
  * for the state the manager asked for.
  *
  * Leaves out: generic resources (GPUs), volumes and ports, which SwarmKit also tracks
- * here. Docs: docs/design/scheduler.md; SwarmKit manager/scheduler/nodeinfo.go.
+ * here. Docs: docs/design/swarm.md ("Scheduling"); SwarmKit manager/scheduler/nodeinfo.go.
  */
 #pragma once
 

@@ -35,7 +35,7 @@
  *
  * Leaves out: SwarmKit's placement preferences (spread over a label's values), generic
  * resources, volume and port-conflict filters, and retrying a failed node later.
- * Docs: docs/design/scheduler.md; SwarmKit manager/scheduler/scheduler.go.
+ * Docs: docs/design/swarm.md ("Scheduling"); SwarmKit manager/scheduler/scheduler.go.
  */
 #pragma once
 

@@ -27,7 +27,7 @@
  * chooser placed_on_best() (the node's load changed: its key moves) or drop_best() (the
  * node is full for this group: as loads only grow during a call, it stays full).
  *
- * Docs: docs/design/scheduler.md; SwarmKit manager/scheduler/nodeheap.go.
+ * Docs: docs/design/swarm.md ("Scheduling"); SwarmKit manager/scheduler/nodeheap.go.
  */
 #pragma once
 
