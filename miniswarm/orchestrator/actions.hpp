@@ -22,7 +22,7 @@
  * the store can refuse one whose row changed in between (optimistic concurrency) and
  * the manager can then simply run the orchestrator again.
  *
- * Docs: docs/design/swarm.md ("orchestrator"); SwarmKit design/swarm.md ("Restarting").
+ * Docs: docs/design/swarm.md ("orchestrator"); SwarmKit design/orchestrators.md.
  */
 #pragma once
 

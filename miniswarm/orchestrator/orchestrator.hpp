@@ -32,7 +32,7 @@
  * only new tasks; replicated jobs; the constraint enforcer that evicts replicated tasks
  * from nodes whose labels changed; `--replicas-max-per-node` (the scheduler's).
  *
- * Docs: docs/design/swarm.md ("orchestrator"); SwarmKit design/swarm.md ("Restarting").
+ * Docs: docs/design/swarm.md ("orchestrator"); SwarmKit design/orchestrators.md.
  */
 #pragma once
 
