@@ -178,7 +178,19 @@ Result<ContainerLock> ContainerStore::lock(const std::string& id) const {
 }
 
 Result<void> ContainerStore::erase(const ContainerConfig& config) const {
-  MINIRUN_TRY(sys::remove_tree(dir(config.id)), "remove container " + config.id.substr(0, 12));
+  // First out of sight in one step, then deleted: another process listing or locking
+  // the container meanwhile (a `ps`, the swarm agent's poll) would otherwise recreate
+  // its lock file between the unlinks and the rmdir and leave the directory behind.
+  // After the rename, lock() finds no directory and list_ids() skips dot names.
+  const std::string trash = root_ + "/containers/.removing-" + config.id;
+  const std::string from = dir(config.id);
+  if (::rename(from.c_str(), trash.c_str()) != 0) {
+    if (errno != ENOENT) return Error::from_errno("rename", from).context("remove container " + config.id.substr(0, 12));
+  } else if (auto removed = sys::remove_tree(trash); !removed.ok()) {
+    // Put what is left back where `ps` and `rm` can see it, so it can be retried.
+    ::rename(trash.c_str(), from.c_str());
+    return std::move(removed.error()).context("remove container " + config.id.substr(0, 12));
+  }
   const std::string name_file = root_ + "/names/" + config.name;
   auto owner = sys::read_file(name_file);
   if (owner && *owner == config.id) ::unlink(name_file.c_str());

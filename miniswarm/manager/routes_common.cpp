@@ -79,7 +79,7 @@ Result<T> find_object(const std::vector<T>& objects, const std::string& key, con
     return Error(std::string(kind) + " `" + key + "` is ambiguous (" + std::to_string(count) +
                  " ids start with it): give more of the id");
   }
-  return not_found_error(std::string(kind) + " `" + key + "`");
+  return not_found_error(std::string(kind) + " `" + key + "` not found");
 }
 
 }  // namespace
