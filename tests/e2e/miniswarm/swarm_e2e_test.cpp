@@ -6,9 +6,12 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -192,6 +195,53 @@ TEST_F(SwarmE2E, ROOT_JoinWithAWrongTokenFailsAndLeavesNothing) {
   EXPECT_NE(joined.err.find("miniswarm:"), std::string::npos) << joined.err;
   EXPECT_NE(::access((worker_dir_ + "/certificates/node.crt").c_str(), F_OK), 0);
   EXPECT_NE(::access((worker_dir_ + "/daemon.pid").c_str(), F_OK), 0);
+}
+
+
+TEST_F(SwarmE2E, ROOT_ManagerKilledMidDeployComesBackAndConverges) {
+  init_manager();
+  auto created = swarm(manager_dir_, {"service", "create", "--detach", "--name", "steady", "--replicas", "6",
+                                      "busybox", "sleep", "300"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  // SIGKILL in the middle of the deploy: the manager and its own agent die at once.
+  std::ifstream pid_file(manager_dir_ + "/daemon.pid");
+  int pid = 0;
+  pid_file >> pid;
+  ASSERT_GT(pid, 1);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  for (int i = 0; i < 200 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  // Started again (what `miniswarm manager` does in the foreground), detached.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::setsid();
+    if (::fork() != 0) ::_exit(0);
+    std::string log = manager_dir_ + "/restart.log";
+    FILE* out = std::freopen(log.c_str(), "a", stderr);
+    (void)out;
+    ::execl(MINISWARM_BINARY, MINISWARM_BINARY, "--state-dir", manager_dir_.c_str(), "manager", "--listen-addr",
+            ("127.0.0.1:" + std::to_string(port_)).c_str(), "--image-root", images_.c_str(), nullptr);
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+
+  ASSERT_TRUE(eventually([&] { return running_tasks("steady").size() == 6; }, 20000))
+      << swarm(manager_dir_, {"service", "ps", "steady"}).out;
+  // The service is intact, and no slot got a second live task.
+  auto services = api("/v1/services");
+  ASSERT_EQ(services.size(), 1u);
+  EXPECT_EQ(services[0]["spec"]["replicas"], 6);
+  std::map<uint64_t, int> live_per_slot;
+  for (const auto& t : api("/v1/tasks?service=steady")) {
+    if (t["desired_state"] == "running") ++live_per_slot[t["slot"].get<uint64_t>()];
+  }
+  EXPECT_EQ(live_per_slot.size(), 6u);
+  for (const auto& [slot, n] : live_per_slot) EXPECT_EQ(n, 1) << "slot " << slot;
+  // Every container of the node belongs to a live task: none was started twice.
+  auto ps = run_command({MINIRUN_BINARY, "--data-root", manager_dir_ + "/engine", "ps", "-q"});
+  EXPECT_EQ(std::count(ps.out.begin(), ps.out.end(), '\n'), 6) << ps.out;
 }
 
 }  // namespace
