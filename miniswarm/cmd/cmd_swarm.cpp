@@ -259,6 +259,19 @@ void add_swarm_commands(CLI::App& app, cli::CliContext& ctx) {
                 << "\n";
     });
   }
+  // ---- rebalance
+  {
+    auto* cmd = app.add_subcommand("rebalance", "Spread a service's tasks again over the nodes that can run them "
+                                                "(moves only the surplus; the kit's addition)");
+    auto service = std::make_shared<std::string>();
+    cmd->add_option("SERVICE", *service, "Service name or id")->required();
+    cmd->callback([&ctx, service] {
+      cli::ManagerClient client(ctx.state_dir);
+      auto reply = client.post("/v1/services/" + cli::encode_uri_component(*service) + "/rebalance",
+                               nlohmann::json::object());
+      std::cout << reply.value("service", *service) << ": " << reply.value("summary", "") << "\n";
+    });
+  }
   // ---- the daemons
   for (const std::string role : {"manager", "agent"}) {
     auto* cmd = app.add_subcommand(role, role == "manager"

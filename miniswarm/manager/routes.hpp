@@ -24,6 +24,7 @@
  *  | GET  /v1/services, /v1/services/{id}    | manager  | service ls / inspect                  |
  *  | POST /v1/services                       | manager  | service create (a ServiceSpec)        |
  *  | POST /v1/services/{id}/update           | manager  | scale, restart policy, constraints    |
+ *  | POST /v1/services/{id}/rebalance        | manager  | move the surplus tasks (rebalance.hpp) |
  *  | DELETE /v1/services/{id}                | manager  | service rm                            |
  *  | GET  /v1/tasks?service=X&node=Y         | manager  | service ps / node ps                  |
  *

@@ -16,6 +16,7 @@
 
 #include "miniswarm/manager/routes.hpp"
 #include "miniswarm/manager/service_validation.hpp"
+#include "miniswarm/orchestrator/rebalance.hpp"
 
 namespace miniswarm::manager {
 
@@ -137,6 +138,33 @@ void add_service_routes(std::vector<Route>& routes, ManagerContext& context) {
     if (context.log) context.log("service " + updated.spec.name + " updated (spec version " +
                                  std::to_string(updated.spec_version) + ")");
     reply_json(res, updated);
+  }});
+
+  routes.push_back({"POST", R"(/v1/services/([^/]+)/rebalance)", api::Access::kManager,
+                    [&context](const httplib::Request& req, httplib::Response& res,
+                               const std::optional<ca::Identity>&) {
+    orchestrator::RebalancePlan plan;
+    Service service;
+    auto written = context.store->update([&](StoreTx& tx) -> Result<void> {
+      auto services = tx.services();
+      if (!services.ok()) return std::move(services.error());
+      auto found = find_service(*services, req.matches[1]);
+      if (!found.ok()) return std::move(found.error());
+      service = *found;
+      auto tasks = tx.tasks_of_service(service.id);
+      if (!tasks.ok()) return std::move(tasks.error());
+      auto nodes = tx.nodes();
+      if (!nodes.ok()) return std::move(nodes.error());
+      plan = orchestrator::plan_rebalance(service, *tasks, *nodes);
+      // Only the desired states change; the orchestrator and the scheduler do the rest.
+      for (auto& task : plan.stop) MINIRUN_TRY(tx.update(task), "rebalance");
+      return minirun::sys::ok();
+    });
+    if (!written.ok()) return reply_error(res, written.error());
+    if (context.log) context.log("service " + service.spec.name + " rebalanced: " + plan.summary);
+    nlohmann::json moved = nlohmann::json::array();
+    for (const auto& t : plan.stop) moved.push_back(t.id);
+    reply_json(res, {{"service", service.spec.name}, {"moved", moved}, {"summary", plan.summary}});
   }});
 
   routes.push_back({"DELETE", R"(/v1/services/([^/]+))", api::Access::kManager,

@@ -237,7 +237,17 @@ TEST_F(OciPause, ROOT_PauseFreezesAndResumeThaws) {
     std::this_thread::sleep_for(std::chrono::milliseconds(ms));
     return read_counter() != first;
   };
-  ASSERT_TRUE(changes_within(500)) << "the container is not counting";
+  // Counting shows within a few seconds even on a loaded machine (CI builds the docs
+  // beside these tests); a frozen container never counts, however long we look.
+  auto counts_within = [&](int ms) {
+    std::string first = read_counter();
+    for (int waited = 0; waited < ms; waited += 50) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (read_counter() != first) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(counts_within(5000)) << "the container is not counting";
 
   auto pause = oci({"pause", id});
   ASSERT_EQ(pause.exit_code, 0) << pause.err;
@@ -248,7 +258,7 @@ TEST_F(OciPause, ROOT_PauseFreezesAndResumeThaws) {
   auto resume = oci({"resume", id});
   ASSERT_EQ(resume.exit_code, 0) << resume.err;
   EXPECT_EQ(status(id), "running");
-  EXPECT_TRUE(changes_within(500)) << "the container did not run again after resume";
+  EXPECT_TRUE(counts_within(5000)) << "the container did not run again after resume";
 }
 
 TEST_F(OciExplain, ROOT_ExplainShowsPivotRootBeforeExecve) {

@@ -244,5 +244,36 @@ TEST_F(SwarmE2E, ROOT_ManagerKilledMidDeployComesBackAndConverges) {
   EXPECT_EQ(std::count(ps.out.begin(), ps.out.end(), '\n'), 6) << ps.out;
 }
 
+TEST_F(SwarmE2E, ROOT_RebalanceSpreadsTasksOntoANodeThatJoinedLater) {
+  init_manager();
+  auto created = swarm(manager_dir_, {"service", "create", "--detach", "--name", "early", "--replicas", "4",
+                                      "busybox", "sleep", "300"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  ASSERT_TRUE(eventually([&] { return running_tasks("early").size() == 4; }, 20000));
+  auto token = swarm(manager_dir_, {"join-token", "-q", "worker"});
+  auto joined = swarm(worker_dir_, {"join", "--token", token.out.substr(0, token.out.find('\n')), "--image-root",
+                                    images_, "127.0.0.1:" + std::to_string(port_)});
+  ASSERT_EQ(joined.exit_code, 0) << joined.err;
+  ASSERT_TRUE(eventually([&] {
+    int ready = 0;
+    for (const auto& n : api("/v1/nodes")) ready += n["status"] == "ready";
+    return ready == 2;
+  }, 10000));
+  // Swarm leaves the new node empty: running tasks are never moved by themselves.
+  std::set<std::string> nodes_used;
+  for (const auto& [task, node] : running_tasks("early")) nodes_used.insert(node);
+  EXPECT_EQ(nodes_used.size(), 1u);
+
+  auto rebalanced = swarm(manager_dir_, {"rebalance", "early"});
+  ASSERT_EQ(rebalanced.exit_code, 0) << rebalanced.err;
+  EXPECT_NE(rebalanced.out.find("moves 2 of 4"), std::string::npos) << rebalanced.out;
+  ASSERT_TRUE(eventually([&] {
+    std::map<std::string, int> per_node;
+    auto now = running_tasks("early");
+    for (const auto& [task, node] : now) ++per_node[node];
+    return now.size() == 4 && per_node.size() == 2 && per_node.begin()->second == 2;
+  }, 20000)) << swarm(manager_dir_, {"service", "ps", "early"}).out;
+}
+
 }  // namespace
 }  // namespace minirun::testing
