@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct CommandResult {
 /// program is killed (the test then fails on exit_code).
 CommandResult run_command(const std::vector<std::string>& argv, const std::string& input = {},
                           int timeout_seconds = 60);
+
+/// A TCP port on 127.0.0.1 that nothing uses right now (bind to port 0, read it back).
+uint16_t free_loopback_port();
 
 /// Path of the built minirun-oci binary.
 std::string minirun_oci_binary();

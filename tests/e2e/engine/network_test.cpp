@@ -31,19 +31,6 @@ namespace {
 
 const char* kTable = kTestNftTable;
 
-/// A TCP port on 127.0.0.1 that nothing uses right now (bind to port 0, read it back).
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 /// An HTTP GET of "/" on 127.0.0.1:port; the body, or "" when the connection fails.
 std::string http_get_loopback(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -199,7 +186,7 @@ TEST_F(NetworkE2E, ROOT_AnUnknownNameIsNxdomainNotAnError) {
 }
 
 TEST_F(NetworkE2E, ROOT_APublishedPortAnswersOnTheHostsLoopback) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   const std::string id = start({"-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "sh", "-c",
                                 "mkdir /www && echo published > /www/index.html && httpd -f -p 80 -h /www"});
   ASSERT_FALSE(id.empty());
@@ -211,7 +198,7 @@ TEST_F(NetworkE2E, ROOT_APublishedPortAnswersOnTheHostsLoopback) {
 }
 
 TEST_F(NetworkE2E, ROOT_APublishedPortOnEveryAddressAnswersOnLoopbackToo) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   const std::string id = start({"-p", std::to_string(port) + ":80", "busybox", "sh", "-c",
                                 "mkdir /www && echo everywhere > /www/index.html && httpd -f -p 80 -h /www"});
   ASSERT_FALSE(id.empty());
@@ -219,7 +206,7 @@ TEST_F(NetworkE2E, ROOT_APublishedPortOnEveryAddressAnswersOnLoopbackToo) {
 }
 
 TEST_F(NetworkE2E, ROOT_AnotherContainerReachesAPublishedPortThroughTheGateway) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   const std::string web = start({"-p", std::to_string(port) + ":80", "busybox", "sh", "-c",
                                  "mkdir /www && echo hairpin > /www/index.html && httpd -f -p 80 -h /www"});
   ASSERT_FALSE(web.empty());
@@ -360,7 +347,7 @@ TEST_F(NetworkE2E, ROOT_ReconnectingAfterADisconnectTakesAFreeInterfaceName) {
 }
 
 TEST_F(NetworkE2E, ROOT_DisconnectingTakesDownThePortsPublishedToThatAddress) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   const std::string id = start({"-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "sleep", "1000"});
   ASSERT_FALSE(id.empty());
   ASSERT_EQ(mr("network", "disconnect", "bridge", id).exit_code, 0);
@@ -370,7 +357,7 @@ TEST_F(NetworkE2E, ROOT_DisconnectingTakesDownThePortsPublishedToThatAddress) {
 }
 
 TEST_F(NetworkE2E, ROOT_AKilledMonitorLeavesNoVethAndRmTakesThePortsDown) {
-  const uint16_t port = free_port();
+  const uint16_t port = free_loopback_port();
   const std::string id = start({"-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "sleep", "1000"});
   ASSERT_FALSE(id.empty());
   const int monitor = state_of(id).value("MonitorPid", 0);

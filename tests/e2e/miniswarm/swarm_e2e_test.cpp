@@ -28,18 +28,6 @@
 namespace minirun::testing {
 namespace {
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class SwarmE2E : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,7 +35,7 @@ class SwarmE2E : public ::testing::Test {
     manager_dir_ = scratch_.path() + "/manager";
     worker_dir_ = scratch_.path() + "/worker";
     images_ = scratch_.path() + "/images";
-    port_ = free_port();
+    port_ = free_loopback_port();
   }
 
   void TearDown() override {
