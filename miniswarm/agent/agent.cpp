@@ -39,6 +39,7 @@ Agent::Agent(ManagerLink& link, ContainerBackend& backend, AgentOptions options)
                                       }
                                       cv_.notify_all();  // the heartbeat loop sends it at once
                                     },
+                                .parallel_starts = options_.parallel_starts,
                             }) {}
 
 Agent::~Agent() { stop(); }

@@ -60,6 +60,7 @@ struct AgentOptions {
   int64_t poll_interval_ms = 100;        ///< reconcile passes (exit detection)
   int64_t stop_grace_ms = 10'000;        ///< stop signal -> SIGKILL
   int64_t first_retry_ms = 100;          ///< back-off after a failed call, doubled up to the period
+  int parallel_starts = 1;               ///< containers started at once (task_reconciler.hpp)
   std::function<int64_t()> clock;        ///< ms since the epoch; default: the system clock
   LogSink log;                           ///< default: lines are dropped
 };

@@ -4,6 +4,10 @@
  */
 #include "miniswarm/agent/task_reconciler.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 namespace miniswarm::agent {
 
 namespace {
@@ -77,11 +81,13 @@ void TaskReconciler::reconcile(const std::vector<Task>& assignments) {
   }
 
   std::set<std::string> assigned;
+  deferred_starts_.clear();
   for (const auto& task : assignments) {
     assigned.insert(task.id);
     auto found = by_task.find(task.id);
     reconcile_task(task, found == by_task.end() ? nullptr : found->second);
   }
+  run_tasks_together();
 
   for (const auto& c : *listed) {
     const bool ours = assigned.count(c.task_id) != 0 && by_task[c.task_id] == &c;
@@ -131,7 +137,11 @@ void TaskReconciler::reconcile_task(const Task& task, const ObservedContainer* c
                  " no longer exists on the node (removed outside the agent, or the node restarted)");
       return;
     }
-    run_task(task, entry);
+    if (options_.parallel_starts > 1) {
+      deferred_starts_.emplace_back(task, task.id);
+    } else {
+      run_task(task, entry);
+    }
     return;
   }
   switch (container->state) {
@@ -174,6 +184,45 @@ void TaskReconciler::run_task(const Task& task, TaskEntry& entry) {
   }
   entry.container_id = *started;
   report(entry, TaskState::kRunning, "started");
+}
+
+void TaskReconciler::run_tasks_together() {
+  // Reports and checks stay on this thread, in list order; only backend_.start() runs on
+  // the workers, each on its own task (the engine keeps its state in files under locks,
+  // as when several `minirun run` start at once).
+  std::vector<std::pair<const Task*, TaskEntry*>> go;
+  for (const auto& [task, key] : deferred_starts_) {
+    TaskEntry& entry = table_.at(key);
+    report(entry, TaskState::kAccepted, "accepted");
+    report(entry, TaskState::kPreparing, "preparing");
+    if (auto can = backend_.check(task); !can) {
+      report(entry, TaskState::kRejected, "rejected", can.error().what());
+      continue;
+    }
+    report(entry, TaskState::kStarting, "starting");
+    go.emplace_back(&task, &entry);
+  }
+  if (go.empty()) return;
+  std::vector<Result<std::string>> started(go.size(), Result<std::string>(Error("not started")));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < go.size(); i = next++) started[i] = backend_.start(*go[i].first);
+  };
+  std::vector<std::thread> helpers;
+  size_t threads = std::min<size_t>(static_cast<size_t>(options_.parallel_starts), go.size());
+  for (size_t t = 1; t < threads; ++t) helpers.emplace_back(work);
+  work();
+  for (auto& h : helpers) h.join();
+  for (size_t i = 0; i < go.size(); ++i) {
+    TaskEntry& entry = *go[i].second;
+    if (!started[i]) {
+      report(entry, TaskState::kFailed, "failed to start", started[i].error().what());
+      continue;
+    }
+    entry.container_id = *started[i];
+    report(entry, TaskState::kRunning, "started");
+  }
+  deferred_starts_.clear();
 }
 
 void TaskReconciler::shut_down_task(const ObservedContainer* container, TaskEntry& entry) {

@@ -52,6 +52,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "miniswarm/agent/container_backend.hpp"
@@ -65,6 +66,11 @@ struct ReconcilerOptions {
   std::function<int64_t()> clock;             ///< ms since the epoch, for report times and the grace
   LogSink log;                                ///< one line per task state change
   std::function<void(TaskReport)> report;     ///< queues a report for the manager
+  /// How many containers a pass starts at once. 1: one after the other, in list order.
+  /// More: a pass first reports and checks every new task, then starts them on that many
+  /// threads (a container start is mostly waiting on the kernel and the monitor, so a
+  /// node given 30 tasks at once, as when another node dies, runs them sooner).
+  int parallel_starts = 1;
 };
 
 /// Where a stop is: the stop signal sent, and the time after which SIGKILL follows.
@@ -100,6 +106,8 @@ class TaskReconciler {
  private:
   void reconcile_task(const Task& task, const ObservedContainer* container);
   void run_task(const Task& task, TaskEntry& entry);
+  /// The starts a pass deferred (parallel_starts > 1), done together at its end.
+  void run_tasks_together();
   void shut_down_task(const ObservedContainer* container, TaskEntry& entry);
   void report_exit(TaskEntry& entry, const ObservedContainer& container);
   void clean_up(const ObservedContainer& container, const std::string& what);
@@ -113,6 +121,7 @@ class TaskReconciler {
   ContainerBackend& backend_;
   ReconcilerOptions options_;
   std::map<std::string, TaskEntry> table_;                 ///< by task id
+  std::vector<std::pair<Task, std::string>> deferred_starts_;  ///< task, table_ key
   std::map<std::string, StopProgress> stopping_unassigned_;  ///< by container id
   std::set<std::string> remove_failed_;                     ///< containers whose removal failure was logged
   std::string list_error_;                                  ///< the last list() failure logged

@@ -92,6 +92,9 @@ minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
   agent_options.heartbeat_period_ms = period_ms;
   // The long poll is kept short enough that a stopping agent is not held long by it.
   agent_options.assignments_wait_ms = 5000;
+  // A node that takes over a dead node's tasks starts them four at a time (measured on
+  // the 2-core lab VM: swarm_bench, docs/design/performance.md).
+  agent_options.parallel_starts = 4;
   agent_options.log = [](std::string line) { log_line("agent: " + line); };
   running.agent = std::make_unique<agent::Agent>(*running.link, *running.backend, agent_options);
   MINIRUN_TRY(running.agent->start(), "agent");
