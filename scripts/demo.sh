@@ -38,7 +38,7 @@ section "2. Building minirun-oci and imagebuilder"
 build_log=build/demo-build.log
 mkdir -p build
 if ! { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
-       cmake --build build --target minirun-oci imagebuilder minirun minirun-net --parallel "$(nproc)"; } >"$build_log" 2>&1; then
+       cmake --build build --target minirun-oci imagebuilder minirun minirun-net miniswarm --parallel "$(nproc)"; } >"$build_log" 2>&1; then
   tail -n 40 "$build_log"
   echo "demo.sh: the build failed (full log: $build_log)" >&2
   exit 1
@@ -59,6 +59,11 @@ cleanup() {
   # Networks (the default one is made on first use) and the demo's own firewall table.
   "$repo/build/minirun" --data-root "$repo/build/demo-engine" network prune >/dev/null 2>&1 || true
   "$repo/build/minirun-net" --table minirun_demo remove-table >/dev/null 2>&1 || true
+  # The swarm's two nodes: stop their daemons, remove their task containers and state.
+  for node in node2 manager; do
+    [ -d "$repo/build/demo-swarm/$node" ] &&
+      "$repo/build/miniswarm" --state-dir "$repo/build/demo-swarm/$node" leave --force >/dev/null 2>&1 || true
+  done
   if [ "$keep" = 1 ]; then
     echo "bundle kept: $bundle"
   else
@@ -225,9 +230,39 @@ mr rm -f demo-site demo-client >/dev/null
 mr network rm demo-net >/dev/null
 mr network prune >/dev/null
 
+section "12. A swarm: a manager and a second node, on this one VM"
+explain "miniswarm init makes this node a manager (and a worker); a second state dir joins it"
+explain "over 127.0.0.1 as a second node would over the network. --lab: 1 s heartbeats."
+swarm_dir=$repo/build/demo-swarm
+sw() { local node=$1; shift; "$repo/build/miniswarm" --state-dir "$swarm_dir/$node" "$@"; }
+for node in node2 manager; do [ -d "$swarm_dir/$node" ] && sw "$node" leave --force >/dev/null 2>&1 || true; done
+mkdir -p "$swarm_dir"
+port=23770
+while ss -ltn "sport = :$port" | grep -q LISTEN; do port=$((port + 1)); done
+sw manager init --lab --listen-addr "127.0.0.1:$port" --image-root "$repo/build/demo-images" | sed -n '1p;5p'
+sw node2 join --token "$(sw manager join-token -q worker)" --image-root "$repo/build/demo-images" "127.0.0.1:$port"
+sleep 1.2
+sw manager node ls
+explain "A service of 4 replicas: the scheduler spreads them over the two nodes."
+sw manager service create --name demo-web --replicas 4 --restart-delay 1s busybox sleep 1000
+sw manager service ps demo-web
+explain "One task's container killed behind the swarm's back: its agent reports it FAILED,"
+explain "the orchestrator makes a new task for the slot after the restart delay."
+victim=$("$repo/build/minirun" --data-root "$swarm_dir/manager/engine" ps -q | head -n 1)
+"$repo/build/minirun" --data-root "$swarm_dir/manager/engine" kill "$victim" >/dev/null
+sleep 2
+sw manager service ps demo-web
+explain "A task no node can take stays PENDING, and the scheduler says why:"
+sw manager service create -d --name demo-big --reserve-memory 100000g busybox true >/dev/null
+sleep 0.5
+sw manager service ps --no-trunc demo-big
+sw node2 leave >/dev/null
+sw manager leave --force
+
 section "Done"
 explain "Next: docs/reading-order.md walks through the source of each step you saw above;"
 explain "docs/design/runtime-setup-order.md explains why the steps come in that order;"
 explain "docs/design/build-engine.md follows an image build through the code;"
 explain "docs/design/engine.md follows a container through minirun and its monitor;"
-explain "docs/design/networks.md follows a packet through bridges, veths and nftables."
+explain "docs/design/networks.md follows a packet through bridges, veths and nftables;"
+explain "docs/design/swarm.md shows how the swarm's manager, scheduler and agents divide the work."

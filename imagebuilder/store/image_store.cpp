@@ -51,7 +51,11 @@ Result<ImageStore> ImageStore::open(std::string root) {
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   std::string layout = root + "/" + std::string(kLayoutFile);
   // Look before writing anything: never put a lock file into someone's home directory.
-  if (minirun::sys::path_exists(root) && !minirun::sys::path_exists(layout) && !is_empty_dir(root)) {
+  // A directory holding our lock file but no `oci-layout` yet is a store another
+  // process is creating right now (two swarm agents, or one agent's parallel starts,
+  // opening a fresh store at once): wait for its lock below instead of refusing.
+  if (minirun::sys::path_exists(root) && !minirun::sys::path_exists(layout) && !is_empty_dir(root) &&
+      !minirun::sys::path_exists(root + "/lock")) {
     return Error("image store `" + root + "`: exists, is not empty, and has no `oci-layout` file: not an OCI image layout; refusing to use it");
   }
   MINIRUN_TRY(minirun::sys::make_directories(root, 0755), "image store `" + root + "`");

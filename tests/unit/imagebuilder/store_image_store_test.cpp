@@ -57,6 +57,17 @@ TEST_F(ImageStoreTest, OpenRefusesNonEmptyDirectoryWithoutLayout) {
   EXPECT_FALSE(minirun::sys::path_exists(other + "/lock"));  // nothing written there
 }
 
+TEST_F(ImageStoreTest, OpenWaitsForAStoreAnotherProcessIsCreating) {
+  // What a second opener sees while the first is inside open(): our lock file and the
+  // blobs directory, no `oci-layout` yet. It must finish the store, not refuse it.
+  std::string fresh = dir_.path() + "/fresh";
+  ASSERT_TRUE(minirun::sys::make_directories(fresh + "/blobs/sha256").ok());
+  ASSERT_TRUE(minirun::sys::write_file(fresh + "/lock", "").ok());
+  auto opened = ImageStore::open(fresh);
+  ASSERT_TRUE(opened.ok()) << opened.error().what();
+  EXPECT_TRUE(minirun::sys::path_exists(fresh + "/oci-layout"));
+}
+
 TEST_F(ImageStoreTest, OpenRefusesBrokenLayoutFile) {
   ASSERT_TRUE(minirun::sys::write_file(root() + "/oci-layout", R"({"imageLayoutVersion": 7})").ok());
   auto opened = ImageStore::open(root());
