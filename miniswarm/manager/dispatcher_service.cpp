@@ -44,6 +44,12 @@ Result<HeartbeatResponse> DispatcherService::heartbeat(const std::string& node_i
                                                        int64_t now_ms) {
   HeartbeatResponse response;
   response.period_ms = period_ms();
+  // The node is alive: it just called. Recorded first, so a slow or failed write of its
+  // reports (a busy store during a large deploy) can never make it look silent.
+  {
+    std::lock_guard lock(mutex_);
+    tracker_.beat(node_id, now_ms);
+  }
   bool came_back = false;
   auto written = store_.update([&](StoreTx& tx) -> Result<void> {
     response.rejected.clear();
@@ -78,10 +84,6 @@ Result<HeartbeatResponse> DispatcherService::heartbeat(const std::string& node_i
     return minirun::sys::ok();
   });
   if (!written.ok()) return std::move(written.error()).context("heartbeat from node `" + node_id + "`");
-  {
-    std::lock_guard lock(mutex_);
-    tracker_.beat(node_id, now_ms);
-  }
   if (came_back && log_) log_("dispatcher: node " + node_id + " is ready again");
   return response;
 }

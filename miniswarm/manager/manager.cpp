@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include "miniswarm/ca/join_token.hpp"
 #include "miniswarm/ca/node_certificate.hpp"
@@ -196,6 +197,12 @@ Result<void> Manager::serve() {
   }
   ::chmod(path.c_str(), 0600);
   local_thread_ = std::thread([this] { local_->listen_after_bind(); });
+  // httplib's stop() does nothing until the accept loop runs (is_running): a stop()
+  // right after serve() would then leave the thread in accept(2) forever. So serve()
+  // returns only once the loop runs.
+  for (int i = 0; i < 5000 && !local_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   if (options_.log) {
     options_.log("manager " + node_id_ + " serving on " + options_.listen_host + ":" +
                  std::to_string(*port) + " and " + path);
