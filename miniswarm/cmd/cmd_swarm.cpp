@@ -21,6 +21,7 @@
 #include <arpa/inet.h>
 
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -300,6 +301,12 @@ void remove_node_state(const std::string& state_dir) {
   // Task containers first (they hold mounts and cgroups), through the engine.
   minirun::engine::EngineOptions engine_options;
   engine_options.data_root = state_dir + "/engine";
+  // The image store the daemon used (node_daemons.cpp records it): the engine opens it
+  // to release each container's image, and must not create the default one instead.
+  if (std::ifstream in(state_dir + "/image-root"); in) {
+    std::string root;
+    if (std::getline(in, root) && !root.empty()) engine_options.image_root = root;
+  }
   if (::access(engine_options.data_root.c_str(), F_OK) == 0) {
     minirun::engine::Engine engine(engine_options);
     for (const auto& view : engine.list(true)) {
@@ -313,6 +320,7 @@ void remove_node_state(const std::string& state_dir) {
   for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((db + suffix).c_str());
   ::rmdir((state_dir + "/manager").c_str());
   ::unlink((state_dir + "/manager.sock").c_str());
+  ::unlink((state_dir + "/image-root").c_str());
 }
 
 }  // namespace miniswarm::cmd

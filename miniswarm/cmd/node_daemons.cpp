@@ -67,6 +67,15 @@ struct RunningAgent {
   std::unique_ptr<agent::Agent> agent;
 };
 
+/// Remembers the image store the node's containers use, so that `leave` removes them
+/// with the same one (an engine opens its image store to release a container's image).
+void record_image_root(const DaemonOptions& options) {
+  std::FILE* f = std::fopen((options.state_dir + "/image-root").c_str(), "w");
+  if (f == nullptr) return;
+  std::fprintf(f, "%s\n", options.image_root.c_str());
+  std::fclose(f);
+}
+
 minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
                                                const api::StoredCredentials& stored,
                                                const std::string& host, int port,
@@ -74,6 +83,7 @@ minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
   auto identity = ca::verify_node_cert(stored.credentials.ca_cert_pem, stored.credentials.cert_pem,
                                        ca::wall_clock_ms());
   if (!identity.ok()) return std::move(identity.error()).context("agent: this node's certificate");
+  record_image_root(options);
   RunningAgent running;
   auto link = agent::HttpsManagerLink::create(host, port, stored.credentials);
   if (!link.ok()) return std::move(link.error()).context("agent");

@@ -197,11 +197,11 @@ int main(int argc, char** argv) {
     std::string engine_root;
     for (const auto& dir : {c.manager, c.worker1, c.worker2}) {
       std::string listing;
-      run({g_minirun, "--data-root", dir + "/engine", "ps", "-q", "--no-trunc"}, &listing);
+      run({g_minirun, "--data-root", dir + "/engine", "--image-root", c.images, "ps", "-q", "--no-trunc"}, &listing);
       if (listing.find(container) != std::string::npos) engine_root = dir + "/engine";
     }
     auto killed = Clock::now();
-    run({g_minirun, "--data-root", engine_root, "kill", container});
+    run({g_minirun, "--data-root", engine_root, "--image-root", c.images, "kill", container});
     double healed = time_until([&] {
       auto now = running(c.manager, "hundred");
       return now.size() == 100 && !now.count(victim);

@@ -46,7 +46,7 @@ class SwarmE2E : public ::testing::Test {
       if (::access((dir + "/daemon.pid").c_str(), F_OK) == 0 || ::access((dir + "/engine").c_str(), F_OK) == 0) {
         swarm(dir, {"leave", "--force"});
       }
-      auto ps = run_command({MINIRUN_BINARY, "--data-root", dir + "/engine", "ps", "-a", "-q"});
+      auto ps = run_command({MINIRUN_BINARY, "--data-root", dir + "/engine", "--image-root", images_, "ps", "-a", "-q"});
       EXPECT_TRUE(ps.out.empty()) << "containers left in " << dir << ":\n" << ps.out;
     }
     auto procs = run_command({"pgrep", "-f", scratch_.path()});
@@ -118,7 +118,7 @@ TEST_F(SwarmE2E, ROOT_ServiceRunsAndAKilledTaskIsReplaced) {
     if (t["id"] == victim_task) container = t["container_id"];
   }
   ASSERT_FALSE(container.empty());
-  auto killed = run_command({MINIRUN_BINARY, "--data-root", manager_dir_ + "/engine", "kill", container});
+  auto killed = run_command({MINIRUN_BINARY, "--data-root", manager_dir_ + "/engine", "--image-root", images_, "kill", container});
   ASSERT_EQ(killed.exit_code, 0) << killed.err;
 
   ASSERT_TRUE(eventually([&] {
@@ -228,7 +228,7 @@ TEST_F(SwarmE2E, ROOT_ManagerKilledMidDeployComesBackAndConverges) {
   EXPECT_EQ(live_per_slot.size(), 6u);
   for (const auto& [slot, n] : live_per_slot) EXPECT_EQ(n, 1) << "slot " << slot;
   // Every container of the node belongs to a live task: none was started twice.
-  auto ps = run_command({MINIRUN_BINARY, "--data-root", manager_dir_ + "/engine", "ps", "-q"});
+  auto ps = run_command({MINIRUN_BINARY, "--data-root", manager_dir_ + "/engine", "--image-root", images_, "ps", "-q"});
   EXPECT_EQ(std::count(ps.out.begin(), ps.out.end(), '\n'), 6) << ps.out;
 }
 
