@@ -25,12 +25,10 @@ void reply_json(httplib::Response& response, const nlohmann::json& value, int st
 void reply_error(httplib::Response& response, const Error& error, int fallback) {
   std::string message = error.what();
   int status = fallback;
-  if (message.rfind(kNotFoundMark, 0) == 0) {
+  // The mark may sit behind context a caller added ("service update: not found: ...").
+  if (auto mark = message.find(kNotFoundMark); mark != std::string::npos) {
     status = 404;
-    message.erase(0, kNotFoundMark.size());
-  } else if (message.find(kNotFoundMark) != std::string::npos) {
-    status = 404;
-    message.erase(message.find(kNotFoundMark), kNotFoundMark.size());
+    message.erase(mark, kNotFoundMark.size());
   } else if (is_version_conflict(error)) {
     status = 409;
   } else if (is_not_found(error)) {

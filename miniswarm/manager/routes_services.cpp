@@ -25,8 +25,7 @@ using minirun::sys::Error;
 namespace {
 
 /// `service ls`'s REPLICAS column: running tasks / desired tasks.
-nlohmann::json with_replica_counts(const Service& service, const std::vector<Task>& tasks,
-                                   size_t ready_nodes) {
+nlohmann::json with_replica_counts(const Service& service, const std::vector<Task>& tasks) {
   nlohmann::json j = service;
   uint64_t running = 0;
   uint64_t desired = 0;
@@ -37,7 +36,6 @@ nlohmann::json with_replica_counts(const Service& service, const std::vector<Tas
   }
   j["running_tasks"] = running;
   j["desired_tasks"] = service.spec.mode == ServiceMode::kGlobal ? desired : service.spec.replicas;
-  (void)ready_nodes;
   return j;
 }
 
@@ -75,10 +73,8 @@ void add_service_routes(std::vector<Route>& routes, ManagerContext& context) {
                                const std::optional<ca::Identity>&) {
     auto s = context.store->snapshot();
     if (!s.ok()) return reply_error(res, s.error(), 500);
-    size_t ready = 0;
-    for (const auto& n : s->nodes) ready += n.status == NodeStatus::kReady;
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& service : s->services) out.push_back(with_replica_counts(service, s->tasks, ready));
+    for (const auto& service : s->services) out.push_back(with_replica_counts(service, s->tasks));
     reply_json(res, out);
   }});
 
@@ -89,7 +85,7 @@ void add_service_routes(std::vector<Route>& routes, ManagerContext& context) {
     if (!s.ok()) return reply_error(res, s.error(), 500);
     auto service = find_service(s->services, req.matches[1]);
     if (!service.ok()) return reply_error(res, service.error());
-    reply_json(res, with_replica_counts(*service, s->tasks, 0));
+    reply_json(res, with_replica_counts(*service, s->tasks));
   }});
 
   routes.push_back({"POST", "/v1/services", api::Access::kManager,

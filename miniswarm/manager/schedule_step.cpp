@@ -57,13 +57,11 @@ StepResult ScheduleStep::run(ClusterStore& store, int64_t now_ms, const LogSink&
   });
   if (!written.ok()) return std::move(written.error()).context("scheduler");
   if (log && !placed.empty()) {
-    log("scheduler: assigned " + std::to_string(placed.size()) + " task(s)" +
-        (placed.size() <= 5 ? ": " + [&] {
-          std::string all;
-          for (const auto& p : placed) all += (all.empty() ? "" : ", ") + p;
-          return all;
-        }()
-                            : std::string()));
+    std::string line = "scheduler: assigned " + std::to_string(placed.size()) + " task(s)";
+    if (placed.size() <= 5) {
+      for (size_t i = 0; i < placed.size(); ++i) line += (i == 0 ? ": " : ", ") + placed[i];
+    }
+    log(line);
   }
   return wake_at;
 }
