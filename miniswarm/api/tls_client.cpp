@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "minirun/sys/unique_fd.hpp"
@@ -206,6 +207,32 @@ Result<Reply> TlsClient::put(const std::string& path, const std::string& body,
 Result<Reply> TlsClient::del(const std::string& path) {
   verify_error_.store(0);
   return finish("DELETE " + path, client_->Delete(path));
+}
+
+Result<StreamedReply> TlsClient::get_streamed(const std::string& path, const BodyReceiver& receiver,
+                                             const httplib::Headers& headers) {
+  // The largest error body kept: a registry's JSON error is a few hundred bytes.
+  constexpr size_t kMaxErrorBody = 64 * 1024;
+  verify_error_.store(0);
+  StreamedReply reply;
+  auto result = client_->Get(
+      path, headers,
+      [&reply](const httplib::Response& response) {
+        // Called once the status line and headers are in, before any of the body.
+        reply.status = response.status;
+        reply.headers = response.headers;
+        return true;
+      },
+      [&](const char* data, size_t size) {
+        if (reply.status == 200) return receiver(data, size);
+        size_t room = kMaxErrorBody - std::min(kMaxErrorBody, reply.error_body.size());
+        reply.error_body.append(data, std::min(room, size));
+        return true;
+      });
+  if (!result) {
+    return transport_error(host_, port_, timeouts_, result.error(), verify_error_.load()).context("GET " + path);
+  }
+  return reply;
 }
 
 Result<std::string> fetch_ca_with_token(const std::string& host, int port,

@@ -23,6 +23,10 @@
  * connecting 2 s (a lab network either answers at once or not at all), reading
  * configurable (10 s by default).
  *
+ * get_streamed() hands a body to the caller piece by piece as it arrives instead of
+ * collecting it: an image layer may be larger than the memory a node can spare, and
+ * the registry client (registry/image_puller.hpp) hashes and writes it as it comes.
+ *
  * Left out: following several manager addresses (the caller retries with another),
  * connection pooling beyond httplib's keep-alive, proxies.
  *
@@ -34,6 +38,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -57,6 +62,17 @@ struct Reply {
   std::string content_type;
 };
 
+/// An answer whose body went to a receiver (get_streamed): the status, the headers,
+/// and, for a status other than 200, the body itself (at most 64 KiB, an error's JSON).
+struct StreamedReply {
+  int status = 0;
+  httplib::Headers headers;
+  std::string error_body;
+};
+
+/// Takes one piece of a body; returning false cancels the transfer.
+using BodyReceiver = std::function<bool(const char* data, size_t size)>;
+
 class TlsClient {
  public:
   /// A client for host:port that trusts only `node.ca_cert_pem` and presents
@@ -72,6 +88,11 @@ class TlsClient {
   Result<Reply> put(const std::string& path, const std::string& body,
                     const std::string& content_type = "application/json");
   Result<Reply> del(const std::string& path);
+  /// GET `path` with `headers`, passing a 200 answer's body to `receiver` as it
+  /// arrives (nothing is kept in memory); other answers keep their body in the reply.
+  /// A receiver that returns false ends the request with an error.
+  Result<StreamedReply> get_streamed(const std::string& path, const BodyReceiver& receiver,
+                                     const httplib::Headers& headers = {});
 
   /// "host:port", as errors name it.
   const std::string& address() const { return address_; }
