@@ -5,6 +5,8 @@
  * Not for typing: `minirun start` launches it. A separate, static binary, so that each
  * running container costs a few hundred KiB of memory, not a copy of the whole engine.
  */
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "minirun/engine/monitor.hpp"
@@ -14,6 +16,17 @@ int main(int argc, char** argv) {
   if (!args) {
     std::fprintf(stderr, "%s\n", args.error().what().c_str());
     return 2;
+  }
+  if (args->detach) {
+    // The second half of the engine's double fork (engine.cpp, start_locked): the
+    // engine waits for this process; the monitor goes on in the child, reparented to
+    // init (or the nearest subreaper) once this one exits.
+    pid_t child = ::fork();
+    if (child < 0) {
+      std::perror("minirun-monitor: fork");
+      return 1;
+    }
+    if (child > 0) ::_exit(0);
   }
   return minirun::engine::run_monitor(*args);
 }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -68,15 +69,6 @@ std::string read_line(int fd) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0 || c == '\n') return line;
     line += c;
-  }
-}
-
-/// Moves `fd` to `target` in a freshly forked child (the fd stays open across exec).
-void place_fd(int fd, int target) {
-  if (fd == target) {
-    ::fcntl(fd, F_SETFD, 0);
-  } else {
-    ::dup2(fd, target);
   }
 }
 
@@ -166,40 +158,59 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   if (::pipe2(status, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
   sys::UniqueFd status_read(status[0]), status_write(status[1]);
 
-  // Everything the child needs is built before fork: after fork only async-signal-safe calls.
-  std::vector<std::string> args = {options_.monitor_path, "--data-root", options_.data_root, "--id", config.id,
-                                   "--self", options_.self_path, "--image-root", options_.image_root,
-                                   "--init", options_.init_path, "--net", options_.net_plugin_path};
+  // posix_spawn(3), not fork(2): the engine often runs inside a big multi-threaded
+  // process (the miniswarm agent starts tasks from several threads at once), and fork
+  // there costs a copy of its page tables plus a copy-on-write fault, with a TLB
+  // shootdown across CPUs, on every page any of its threads touches afterwards. glibc's
+  // posix_spawn uses clone(CLONE_VM | CLONE_VFORK): no copy at all. The monitor must not
+  // stay our child (it outlives this command), so it forks itself once at start
+  // (`--detach`, in the small static monitor, where fork is cheap) and the spawned
+  // parent exits at once: the classic double fork, with the second fork moved out of
+  // the big process.
+  std::vector<std::string> args = {options_.monitor_path, "--detach", "--data-root", options_.data_root,
+                                   "--id", config.id, "--self", options_.self_path,
+                                   "--image-root", options_.image_root, "--init", options_.init_path,
+                                   "--net", options_.net_plugin_path};
   if (attach) args.push_back("--attached");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   sys::UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return Error::from_errno("open", "/dev/null");
-  // Park the fds the monitor inherits above 10, so that placing them at 0-5 never
-  // overwrites one before it is copied.
-  const int in = ::fcntl(attach && attach->stdin_fd >= 0 ? attach->stdin_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
-  const int out = ::fcntl(attach ? attach->stdout_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
-  const int err = ::fcntl(attach ? attach->stderr_fd : null_fd.get(), F_DUPFD_CLOEXEC, 10);
-  sys::UniqueFd in_fd(in), out_fd(out), err_fd(err);
+  // Park every fd the monitor inherits above 10, so that placing them at 0-5 never
+  // overwrites one before it is copied, and none is dup2'ed onto itself (which would
+  // leave its close-on-exec flag set).
+  auto park = [](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 10); };
+  sys::UniqueFd in_fd(park(attach && attach->stdin_fd >= 0 ? attach->stdin_fd : null_fd.get()));
+  sys::UniqueFd out_fd(park(attach ? attach->stdout_fd : null_fd.get()));
+  sys::UniqueFd err_fd(park(attach ? attach->stderr_fd : null_fd.get()));
+  sys::UniqueFd quiet_fd(park(null_fd.get()));
+  sys::UniqueFd report_fd(park(status_write.get()));
+  if (!in_fd || !out_fd || !err_fd || !quiet_fd || !report_fd) return Error::from_errno("fcntl(F_DUPFD_CLOEXEC)");
 
-  pid_t child = ::fork();
-  if (child < 0) return Error::from_errno("fork");
-  if (child == 0) {
-    // A session of its own: no terminal, no job control signals from the user's shell,
-    // and after the second fork not even a parent that waits for it.
-    ::setsid();
-    pid_t monitor = ::fork();
-    if (monitor != 0) ::_exit(monitor < 0 ? 1 : 0);
-    place_fd(in, 0);
-    place_fd(null_fd.get(), 1);
-    place_fd(null_fd.get(), 2);
-    place_fd(status_write.get(), kMonitorStatusFd);
-    place_fd(out, kMonitorStdoutFd);
-    place_fd(err, kMonitorStderrFd);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, in_fd.get(), 0);
+  posix_spawn_file_actions_adddup2(&actions, quiet_fd.get(), 1);
+  posix_spawn_file_actions_adddup2(&actions, quiet_fd.get(), 2);
+  posix_spawn_file_actions_adddup2(&actions, report_fd.get(), kMonitorStatusFd);
+  posix_spawn_file_actions_adddup2(&actions, out_fd.get(), kMonitorStdoutFd);
+  posix_spawn_file_actions_adddup2(&actions, err_fd.get(), kMonitorStderrFd);
+  // A session of its own (no terminal, no job-control signals from the user's shell),
+  // no blocked signals, default handlers: whatever the calling thread had set.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attributes, &none);
+  posix_spawnattr_setsigdefault(&attributes, &all);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t child = -1;
+  const int spawned = ::posix_spawn(&child, argv[0], &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  if (spawned != 0) return Error::from_errno("posix_spawn", options_.monitor_path, spawned);
   int wstatus = 0;
   while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
   }

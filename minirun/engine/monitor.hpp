@@ -46,6 +46,9 @@ struct MonitorArgs {
   std::string init_path;     ///< minirun-init, bind-mounted for --init
   std::string net_plugin_path;  ///< minirun-net, to take published ports down at the end
   bool attached = false;     ///< copy output to fds 4/5 and report the exit code on fd 3
+  /// Fork once at start and let the parent exit, so the monitor is nobody's child (the
+  /// engine spawns it with posix_spawn and waits only for that parent).
+  bool detach = false;
 };
 
 /// Fd numbers of the spawn protocol.

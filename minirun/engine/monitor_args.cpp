@@ -25,6 +25,10 @@ Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
       args.attached = true;
       continue;
     }
+    if (flag == "--detach") {
+      args.detach = true;
+      continue;
+    }
     auto v = value();
     if (!v) return std::move(v.error());
     if (flag == "--data-root") args.data_root = *v;

@@ -28,10 +28,11 @@ TEST(MonitorArgs, RequiredFlagsAloneAreEnough) {
   EXPECT_EQ(args->image_root, "");
   EXPECT_EQ(args->init_path, "");
   EXPECT_FALSE(args->attached);
+  EXPECT_FALSE(args->detach);
 }
 
 TEST(MonitorArgs, EveryFlagIsRead) {
-  auto args = parse({"--attached", "--id", "abc", "--self", "/bin/minirun", "--image-root", "/img", "--init",
+  auto args = parse({"--attached", "--detach", "--id", "abc", "--self", "/bin/minirun", "--image-root", "/img", "--init",
                      "/bin/minirun-init", "--data-root", "/d"});
   ASSERT_TRUE(args.ok()) << args.error().what();
   EXPECT_EQ(args->data_root, "/d");
@@ -40,6 +41,7 @@ TEST(MonitorArgs, EveryFlagIsRead) {
   EXPECT_EQ(args->image_root, "/img");
   EXPECT_EQ(args->init_path, "/bin/minirun-init");
   EXPECT_TRUE(args->attached);
+  EXPECT_TRUE(args->detach);
 }
 
 TEST(MonitorArgs, MissingDataRootOrIdIsAnError) {
