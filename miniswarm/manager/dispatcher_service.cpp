@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "miniswarm/dispatcher/orphaned_tasks.hpp"
 #include "miniswarm/dispatcher/task_reports.hpp"
 
 namespace miniswarm::manager {
@@ -134,11 +135,45 @@ StepResult DispatcherService::liveness_step(int64_t now_ms) {
     if (!written.ok()) return std::move(written.error()).context("liveness");
     std::lock_guard lock(mutex_);
     for (const auto& id : expired) tracker_.forget(id);
+    next_orphan_check_ms_ = 0;  // a node just went DOWN: learn its orphan deadline
   }
+  if (now_ms >= next_orphan_check_ms_) MINIRUN_TRY(orphan_step(now_ms), "liveness");
   std::lock_guard lock(mutex_);
   int64_t next = tracker_.next_deadline();
   // Look again a little after the earliest deadline; with no node tracked, every period.
-  return std::optional<int64_t>(next != 0 ? next + 1 : now_ms + tracker_.period_ms());
+  int64_t wake = next != 0 ? next + 1 : now_ms + tracker_.period_ms();
+  return std::optional<int64_t>(std::min(wake, next_orphan_check_ms_));
+}
+
+Result<void> DispatcherService::orphan_step(int64_t now_ms) {
+  int64_t next_deadline = 0;
+  auto written = store_.update([&](StoreTx& tx) -> Result<void> {
+    auto cluster = tx.cluster();
+    if (!cluster.ok()) return std::move(cluster.error());
+    if (!cluster->has_value()) return minirun::sys::ok();
+    auto nodes = tx.nodes();
+    if (!nodes.ok()) return std::move(nodes.error());
+    std::vector<Task> tasks;
+    for (const auto& node : *nodes) {
+      if (node.status != NodeStatus::kDown) continue;
+      auto of_node = tx.tasks_of_node(node.id);
+      if (!of_node.ok()) return std::move(of_node.error());
+      tasks.insert(tasks.end(), of_node->begin(), of_node->end());
+    }
+    OrphanPlan plan = plan_orphans(*nodes, tasks, now_ms, (*cluster)->orphan_after_ms);
+    for (auto& task : plan.orphaned) MINIRUN_TRY(tx.update(task), "orphan task `" + task.id + "`");
+    if (!plan.orphaned.empty() && log_) {
+      log_("dispatcher: " + std::to_string(plan.orphaned.size()) + " task(s) orphaned (" +
+           plan.orphaned.front().status.message + ")");
+    }
+    next_deadline = plan.next_deadline_ms;
+    return minirun::sys::ok();
+  });
+  if (!written.ok()) return std::move(written.error()).context("orphan tasks");
+  std::lock_guard lock(mutex_);
+  // With nothing waiting, the next DOWN node resets this; the hour is a safety net.
+  next_orphan_check_ms_ = next_deadline != 0 ? next_deadline : now_ms + 3'600'000;
+  return minirun::sys::ok();
 }
 
 }  // namespace miniswarm::manager

@@ -15,7 +15,9 @@
  *    nothing to do. (Filtering wake-ups by node would save work at scale, at the price of
  *    a subtler reading; the seq tells the agent where it is either way.)
  *  - liveness_step(): the loop that marks a node DOWN when its heartbeats stop
- *    (heartbeats.hpp), which is what makes the orchestrator replace its tasks.
+ *    (heartbeats.hpp), which is what makes the orchestrator replace its tasks; and,
+ *    when such a node stays silent past the cluster's orphan delay, moves its unfinished
+ *    tasks to ORPHANED (orphaned_tasks.hpp).
  *
  * Docs: docs/design/swarm.md ("agent and dispatcher"); SwarmKit manager/dispatcher.
  */
@@ -43,7 +45,9 @@ class DispatcherService {
                                       int64_t now_ms);
   Result<AssignmentsResponse> assignments(const std::string& node_id, const AssignmentsRequest& request);
 
-  /// Marks DOWN every node whose heartbeats stopped; returns when to look again.
+  /// Marks DOWN every node whose heartbeats stopped, and ORPHANED the unfinished tasks
+  /// of nodes silent for longer than the cluster's orphan delay; returns when to look
+  /// again.
   StepResult liveness_step(int64_t now_ms);
 
   int64_t period_ms() const;
@@ -54,6 +58,11 @@ class DispatcherService {
   LogSink log_;
   mutable std::mutex mutex_;  ///< guards tracker_
   HeartbeatTracker tracker_;
+  /// When to look for tasks to orphan again (0: at the next step). Reading every task is
+  /// not for every step: only when a node went DOWN or a known deadline came.
+  int64_t next_orphan_check_ms_ = 0;
+
+  Result<void> orphan_step(int64_t now_ms);
 };
 
 }  // namespace miniswarm::manager

@@ -70,6 +70,7 @@ Result<std::unique_ptr<Manager>> Manager::init(ManagerOptions options) {
   cluster.worker_token_secret = ca::new_token_secret();
   cluster.manager_token_secret = ca::new_token_secret();
   cluster.heartbeat_period_ms = options.heartbeat_period_ms;
+  cluster.orphan_after_ms = options.orphan_after_ms;
 
   Node self;
   self.id = new_object_id();

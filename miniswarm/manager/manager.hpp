@@ -53,6 +53,7 @@ struct ManagerOptions {
   std::string advertise_addr;               ///< host the nodes reach this manager at
   std::string hostname;                     ///< this node's name (default: gethostname)
   int64_t heartbeat_period_ms = 5000;       ///< init only; kept in the store after
+  int64_t orphan_after_ms = 24LL * 60 * 60 * 1000;  ///< init only: Cluster::orphan_after_ms
   LogSink log;                              ///< where the manager's log lines go
 };
 

@@ -62,6 +62,7 @@ void add_node_routes(std::vector<Route>& routes, ManagerContext& context) {
                      {"name", s->cluster.name},
                      {"created_ms", s->cluster.created_ms},
                      {"heartbeat_period_ms", s->cluster.heartbeat_period_ms},
+                     {"orphan_after_ms", s->cluster.orphan_after_ms},
                      {"nodes", s->nodes.size()},
                      {"services", s->services.size()},
                      {"tasks", s->tasks.size()},

@@ -190,6 +190,9 @@ struct Cluster {
   std::string worker_token_secret;   ///< the secret part of SWMTKN-1-<digest>-<secret>
   std::string manager_token_secret;
   int64_t heartbeat_period_ms = 5000;  ///< Swarm's default; `--lab` uses 1000
+  /// How long a DOWN node stays silent before its unfinished tasks become ORPHANED
+  /// (dispatcher/orphaned_tasks.hpp): 24 h as in SwarmKit; `--lab` uses 1 min.
+  int64_t orphan_after_ms = 24LL * 60 * 60 * 1000;
   uint64_t version = 0;
   int64_t created_ms = 0;
   bool operator==(const Cluster&) const = default;

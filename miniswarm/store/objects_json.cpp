@@ -341,6 +341,7 @@ void to_json(json& j, const Cluster& v) {
            {"worker_token_secret", v.worker_token_secret},
            {"manager_token_secret", v.manager_token_secret},
            {"heartbeat_period_ms", v.heartbeat_period_ms},
+           {"orphan_after_ms", v.orphan_after_ms},
            {"version", v.version},
            {"created_ms", v.created_ms}};
 }
@@ -354,6 +355,7 @@ void from_json(const json& j, Cluster& v) {
   read_field(j, "worker_token_secret", v.worker_token_secret);
   read_field(j, "manager_token_secret", v.manager_token_secret);
   read_field(j, "heartbeat_period_ms", v.heartbeat_period_ms);
+  read_field(j, "orphan_after_ms", v.orphan_after_ms);  // absent in stores made before it: the default
   read_field(j, "version", v.version);
   read_field(j, "created_ms", v.created_ms);
 }

@@ -32,12 +32,15 @@ class ManagerProtocol : public ::testing::Test {
     options.advertise_addr = "127.0.0.1";
     options.hostname = "manager-1";
     options.heartbeat_period_ms = 100;
+    adjust(options);
     auto created = Manager::init(options);
     ASSERT_TRUE(created.ok()) << created.error().what();
     manager_ = std::move(*created);
     auto served = manager_->serve();
     ASSERT_TRUE(served.ok()) << served.error().what();
   }
+  /// A fixture's changes to the manager's options before init.
+  virtual void adjust(ManagerOptions&) {}
   void TearDown() override {
     if (manager_) manager_->stop();
     manager_.reset();
@@ -232,6 +235,55 @@ TEST_F(ManagerProtocol, InitRefusesAnExistingSwarm) {
   auto second = Manager::init(options);
   ASSERT_FALSE(second.ok());
   EXPECT_NE(second.error().what().find("already part of a swarm"), std::string::npos);
+}
+
+/// A swarm that gives up on a silent node's tasks 400 ms after its last heartbeat.
+class ManagerOrphans : public ManagerProtocol {
+ protected:
+  void adjust(ManagerOptions& options) override { options.orphan_after_ms = 400; }
+};
+
+TEST_F(ManagerOrphans, SilentNodesRunningTaskBecomesOrphanedAfterTheDelayAndNotBefore) {
+  auto drained = local("POST", "/v1/nodes/manager-1/update", {{"availability", "drain"}});
+  ASSERT_TRUE(drained);
+  std::string node_id;
+  auto node = join("worker-1", &node_id);
+  HeartbeatRequest beat;
+  beat.hostname = "worker-1";
+  call(node, "/v1/dispatcher/heartbeat", beat);
+  ServiceSpec spec;
+  spec.name = "web";
+  spec.container.image = "busybox";
+  spec.replicas = 1;
+  auto created = local("POST", "/v1/services", spec);
+  ASSERT_TRUE(created);
+  AssignmentsResponse assigned;
+  ASSERT_TRUE(eventually([&] {
+    call(node, "/v1/dispatcher/heartbeat", beat);
+    assigned = call(node, "/v1/dispatcher/assignments", AssignmentsRequest{}).get<AssignmentsResponse>();
+    return assigned.tasks.size() == 1;
+  }));
+  const std::string task_id = assigned.tasks[0].id;
+  HeartbeatRequest report = beat;
+  report.reports.push_back({task_id, TaskState::kRunning, "started", "", 0, "c1", 0});
+  call(node, "/v1/dispatcher/heartbeat", report);
+  const auto silent_since = std::chrono::steady_clock::now();
+
+  auto state_of = [&] {
+    auto t = manager_->store().task(task_id);
+    return t.ok() && t->has_value() ? (*t)->status.state : TaskState::kNew;
+  };
+  ASSERT_TRUE(eventually([&] { return state_of() == TaskState::kOrphaned; }, 5000));
+  // Not at the DOWN mark (300 ms): only past the delay (the last beat was a moment before silent_since).
+  EXPECT_GE(std::chrono::steady_clock::now() - silent_since, std::chrono::milliseconds(380));
+  auto task = manager_->store().task(task_id);
+  ASSERT_TRUE(task.ok() && task->has_value());
+  EXPECT_NE((*task)->status.message.find("has been down for more than 400ms"), std::string::npos)
+      << (*task)->status.message;
+  // A node that comes back is not given its orphaned task again.
+  call(node, "/v1/dispatcher/heartbeat", beat);
+  auto again = call(node, "/v1/dispatcher/assignments", AssignmentsRequest{}).get<AssignmentsResponse>();
+  for (const auto& t : again.tasks) EXPECT_NE(t.id, task_id);
 }
 
 }  // namespace
