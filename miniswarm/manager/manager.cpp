@@ -148,6 +148,7 @@ Result<void> Manager::serve() {
   dispatcher_ = std::make_unique<DispatcherService>(*store_, period, options_.log);
   MINIRUN_TRY(dispatcher_->start(now_ms()), "serve");
   context_ = ManagerContext{store_.get(), dispatcher_.get(), options_.log};
+  context_.logs = std::make_shared<LogBroker>();
   schedule_step_ = std::make_unique<ScheduleStep>(static_cast<uint64_t>(now_ms()));
 
   ClusterStore& store = *store_;
@@ -166,6 +167,7 @@ Result<void> Manager::serve() {
   if (!tls.ok()) return std::move(tls.error()).context("serve");
   tls_ = std::move(*tls);
   std::vector<Route> routes = manager_routes(context_);
+  add_log_routes(routes, context_);
   for (const auto& r : routes) {
     if (r.method == "GET") tls_->get(r.pattern, r.access, r.handler);
     if (r.method == "POST") tls_->post(r.pattern, r.access, r.handler);
@@ -212,6 +214,9 @@ Result<void> Manager::serve() {
 }
 
 void Manager::stop() {
+  // Streams and agents' long polls waiting in the log broker end now, so the servers'
+  // threads are free to stop.
+  if (context_.logs) context_.logs->close_all("the manager is stopping");
   if (local_) local_->stop();
   if (local_thread_.joinable()) local_thread_.join();
   if (local_) ::unlink(socket_path().c_str());

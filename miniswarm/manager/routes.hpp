@@ -27,6 +27,8 @@
  *  | POST /v1/services/{id}/rebalance        | manager  | move the surplus tasks (rebalance.hpp) |
  *  | DELETE /v1/services/{id}                | manager  | service rm                            |
  *  | GET  /v1/tasks?service=X&node=Y         | manager  | service ps / node ps                  |
+ *  | GET  /v1/services/{id}/logs, /v1/tasks/{id}/logs | manager | service logs: a stream (routes_logs.cpp) |
+ *  | GET  /v1/dispatcher/log-subscriptions, POST /v1/dispatcher/logs/{sub} | node | the agents' side of it |
  *
  * `{id}` accepts a full id, a name (services) or hostname (nodes), or an unambiguous id
  * prefix, as the docker CLI does. Errors are JSON `{"message": "..."}` with 400 (bad
@@ -38,12 +40,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "miniswarm/api/tls_server.hpp"
 #include "miniswarm/manager/control_loop.hpp"
 #include "miniswarm/manager/dispatcher_service.hpp"
+#include "miniswarm/manager/log_broker.hpp"
 #include "miniswarm/store/cluster_store.hpp"
 
 namespace miniswarm::manager {
@@ -53,6 +57,7 @@ struct ManagerContext {
   ClusterStore* store = nullptr;
   DispatcherService* dispatcher = nullptr;
   LogSink log;
+  std::shared_ptr<LogBroker> logs{};  ///< `service logs` subscriptions (log_broker.hpp)
 };
 
 /// One route of the table above.
@@ -71,6 +76,7 @@ void add_join_routes(std::vector<Route>& routes, ManagerContext& context);
 void add_dispatcher_routes(std::vector<Route>& routes, ManagerContext& context);
 void add_node_routes(std::vector<Route>& routes, ManagerContext& context);
 void add_service_routes(std::vector<Route>& routes, ManagerContext& context);
+void add_log_routes(std::vector<Route>& routes, ManagerContext& context);
 
 // Helpers the handlers share (routes_common.cpp).
 /// Sends `value` as JSON with status 200 (or `status`).
