@@ -1,6 +1,6 @@
 /**
  * @file cmd_service.cpp
- * @brief `miniswarm service create | ls | ps | inspect | scale | update | rm`: the
+ * @brief `miniswarm service create | ls | ps | inspect | scale | update | rm | logs`: the
  *        CLI11 wiring of cli/service_commands.hpp.
  *
  * As in cmd_node.cpp, the callbacks only connect flags to cli/ functions and turn an
@@ -18,6 +18,7 @@
 #include "miniswarm/cli/cli_context.hpp"
 #include "miniswarm/cli/service_cli_flags.hpp"
 #include "miniswarm/cli/service_commands.hpp"
+#include "miniswarm/cli/service_logs.hpp"
 
 namespace miniswarm::cli {
 
@@ -153,6 +154,7 @@ void add_service_commands(CLI::App& app, CliContext& ctx) {
   add_service_scale(*service, ctx);
   add_service_update(*service, ctx);
   add_service_rm(*service, ctx);
+  add_service_logs_command(*service, ctx);  // cli/service_logs.hpp
 }
 
 }  // namespace miniswarm::cli
