@@ -6,7 +6,7 @@
 
 #include <cctype>
 
-#include "miniswarm/scheduler/constraint.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 
 namespace miniswarm::manager {
 
@@ -55,7 +55,7 @@ minirun::sys::Result<void> validate_service_spec(const ServiceSpec& spec) {
   if (spec.restart.delay_ms < 0) return Error("restart-delay: must not be negative");
   if (spec.restart.window_ms < 0) return Error("restart-window: must not be negative");
   if (spec.restart.max_delay_ms < 0) return Error("restart-max-delay: must not be negative");
-  MINIRUN_TRY(scheduler::validate_constraints(spec.placement.constraints), "constraint");
+  MINIRUN_TRY(validate_constraints(spec.placement.constraints), "constraint");
   return minirun::sys::ok();
 }
 

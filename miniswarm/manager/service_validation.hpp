@@ -6,7 +6,7 @@
  * instead of turning up later as a task that never runs: an empty image, a name that
  * is not DNS-safe (it becomes container names and, later, DNS names), a negative
  * number, replicas on a global service, a placement constraint that does not parse
- * (scheduler/constraint.hpp), a limit smaller than the reservation.
+ * (store/placement_constraint.hpp), a limit smaller than the reservation.
  *
  * Docs: `docker service create` (its options and their checks).
  */

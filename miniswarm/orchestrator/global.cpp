@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "miniswarm/orchestrator/node_constraint.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 #include "miniswarm/orchestrator/restart_supervisor.hpp"
 
 namespace miniswarm::orchestrator {
@@ -14,10 +14,10 @@ namespace {
 
 // Why the task's node may no longer run a task of the service, or nullopt when it may.
 std::optional<std::string> ineligibility(const RunContext& run, const Task& task,
-                                         const std::vector<NodeConstraint>& constraints) {
+                                         const std::vector<Constraint>& constraints) {
   if (task.node_id.empty()) return "a global task needs a node";
   if (auto problem = run.node_problem(task)) return problem;
-  const NodeConstraint* unmet = first_unmet_constraint(constraints, *run.node(task.node_id));
+  const Constraint* unmet = first_unmet_constraint(constraints, *run.node(task.node_id));
   if (unmet != nullptr) {
     return "node " + run.node_name(task.node_id) + " does not satisfy constraint `" + unmet->text + "`";
   }
@@ -42,7 +42,7 @@ void restart_on_node(RunContext& run, const Service& service, const Task& task,
 }  // namespace
 
 void reconcile_global(RunContext& run, const Service& service, const SlotTasks& tasks) {
-  auto constraints = parse_node_constraints(service.spec.placement.constraints);
+  auto constraints = parse_constraints(service.spec.placement.constraints);
   if (!constraints) {
     run.warn("service " + service.spec.name + ": " + constraints.error().message() +
              "; its tasks are left as they are until it is fixed with "

@@ -4,7 +4,7 @@
  *        may run it, and none elsewhere.
  *
  * A node is *eligible* for a global service when it is not DOWN, not drained, and
- * satisfies the service's placement constraints (node_constraint.hpp), as SwarmKit's
+ * satisfies the service's placement constraints (store/placement_constraint.hpp), as SwarmKit's
  * global orchestrator has it. For each global service, one call:
  *
  * - stops the tasks on nodes that are no longer eligible: down, drained, removed, or no

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <map>
 
-#include "miniswarm/orchestrator/node_constraint.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 
 namespace miniswarm::orchestrator {
 
@@ -18,7 +18,7 @@ RebalancePlan plan_rebalance(const Service& service, const std::vector<Task>& ta
     plan.summary = "a global service runs one task per node already";
     return plan;
   }
-  auto constraints = parse_node_constraints(service.spec.placement.constraints);
+  auto constraints = parse_constraints(service.spec.placement.constraints);
   std::map<std::string, std::vector<const Task*>> per_node;  // eligible node -> live tasks
   for (const auto& node : nodes) {
     if (node.status != NodeStatus::kReady || node.availability != NodeAvailability::kActive) continue;

@@ -1,6 +1,6 @@
 /**
  * @file filter_constraints.cpp
- * @brief Every placement constraint of the task must hold on the node (constraint.hpp).
+ * @brief Every placement constraint of the task must hold on the node (store/placement_constraint.hpp).
  *
  * The expressions are parsed once per task in set_task(). A node is refused by the
  * first expression that does not hold there, and the refusal number says which one, so
@@ -11,7 +11,7 @@
  * A task whose expressions do not parse (a store written by hand; the API validates at
  * `service create`) is refused everywhere, with the parse error as the phrase.
  */
-#include "miniswarm/scheduler/constraint.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 #include "miniswarm/scheduler/filter.hpp"
 
 namespace miniswarm::scheduler {

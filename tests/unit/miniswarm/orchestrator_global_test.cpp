@@ -171,7 +171,7 @@ TEST(GlobalOrchestrator, BadConstraintLeavesTasksAloneAndWarns) {
   OrchestratorActions a = c.run();
   EXPECT_TRUE(a.empty());
   ASSERT_EQ(a.warnings.size(), 1u);
-  EXPECT_NE(a.warnings[0].find("unknown key `node.label.zone`"), std::string::npos) << a.warnings[0];
+  EXPECT_NE(a.warnings[0].find("unknown attribute `node.label.zone`"), std::string::npos) << a.warnings[0];
   EXPECT_NE(a.warnings[0].find("service update"), std::string::npos) << a.warnings[0];
 }
 

@@ -1,14 +1,22 @@
 // Placement constraints: parse errors name the expression, and matching follows Swarm
-// (constraint.hpp).
+// (store/placement_constraint.hpp).
 #include <gtest/gtest.h>
 
-#include "miniswarm/scheduler/constraint.hpp"
-#include "scheduler_test_support.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 
-namespace miniswarm::scheduler {
+namespace miniswarm {
 namespace {
 
-using testing::make_node;
+/// A READY active worker `id` (hostname `id`), x86_64, as `uname -m` names it.
+Node make_node(const std::string& id) {
+  Node node;
+  node.id = id;
+  node.hostname = id;
+  node.status = NodeStatus::kReady;
+  node.role = NodeRole::kWorker;
+  node.arch = "x86_64";
+  return node;
+}
 
 bool holds(const std::string& expression, const Node& node) {
   auto c = parse_constraint(expression);
@@ -125,5 +133,28 @@ TEST(ConstraintMatch, PlatformOsAndArchMatch) {
   EXPECT_TRUE(holds("node.platform.arch==AArch64", node));
 }
 
+TEST(ConstraintMatch, DockerAndKernelArchitectureNamesMatch) {
+  Node n = make_node("a");
+  EXPECT_TRUE(holds("node.platform.arch==amd64", n));
+  EXPECT_TRUE(holds("node.platform.arch==X86_64", n));
+  EXPECT_FALSE(holds("node.platform.arch==arm64", n));
+  EXPECT_TRUE(holds("node.platform.arch!=arm64", n));
+  n.arch = "aarch64";
+  EXPECT_TRUE(holds("node.platform.arch==arm64", n));
+}
+
+TEST(ConstraintMatch, FirstUnmetConstraintIsTheFirstThatFails) {
+  Node n = make_node("a");
+  n.labels["zone"] = "a";
+  auto parsed = parse_constraints({"node.labels.zone==a", "node.role==manager", "node.hostname==b"});
+  ASSERT_TRUE(parsed.ok());
+  const Constraint* unmet = first_unmet_constraint(*parsed, n);
+  ASSERT_NE(unmet, nullptr);
+  EXPECT_EQ(unmet->text, "node.role==manager");
+  n.role = NodeRole::kManager;
+  n.hostname = "b";
+  EXPECT_EQ(first_unmet_constraint(*parsed, n), nullptr);
+}
+
 }  // namespace
-}  // namespace miniswarm::scheduler
+}  // namespace miniswarm

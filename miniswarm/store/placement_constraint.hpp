@@ -1,5 +1,5 @@
 /**
- * @file constraint.hpp
+ * @file placement_constraint.hpp
  * @brief Placement constraints: `node.labels.zone==a`, `node.role!=manager`, ...
  *
  * `docker service create --constraint EXPR` limits where a service's tasks may run.
@@ -12,7 +12,7 @@
  *  | `node.hostname`        | Node::hostname                       | `node.hostname!=node-2`     |
  *  | `node.role`            | `manager` or `worker`                | `node.role==manager`        |
  *  | `node.platform.os`     | Node::os                             | `node.platform.os==linux`   |
- *  | `node.platform.arch`   | Node::arch                           | `node.platform.arch==x86_64`|
+ *  | `node.platform.arch`   | Node::arch (`amd64` = `x86_64`)      | `node.platform.arch==amd64` |
  *  | `node.labels.KEY`      | the node label KEY (`node update --label-add`) | `node.labels.zone==a` |
  *
  * Matching follows SwarmKit's constraint package (manager/constraint), which we read to
@@ -31,6 +31,11 @@
  * rule (letters, digits, spaces and `: - _ . * ( ) ? + [ ] \ ^ $ | /`), which keeps
  * `=`, `!`, `<`, `>` and `~` free for operators.
  *
+ * One file for every reader: the scheduler's constraints filter (which node may take a
+ * task), the global orchestrator (which nodes should run one task each), rebalance, and
+ * `service create`'s validation. It lives with the object model because it is a
+ * predicate over a Node that a ServiceSpec carries, and every layer above reads it.
+ *
  * Leaves out: `node.ip` (CIDR matching), `engine.labels.*` (the kit's agents report no
  * engine labels) and placement preferences (`--placement-pref spread=...`).
  * Docs: docs/design/swarm.md ("Scheduling"); `docker service create --constraint`.
@@ -44,7 +49,7 @@
 #include "minirun/sys/error.hpp"
 #include "miniswarm/store/objects.hpp"
 
-namespace miniswarm::scheduler {
+namespace miniswarm {
 
 /// Which property of a node an expression reads.
 enum class ConstraintAttribute { kId, kHostname, kRole, kPlatformOs, kPlatformArch, kLabel };
@@ -72,4 +77,7 @@ minirun::sys::Result<void> validate_constraints(const std::vector<std::string>& 
 /// Whether one expression holds on a node (Swarm's matching, see the file comment).
 bool constraint_holds(const Constraint& constraint, const Node& node);
 
-}  // namespace miniswarm::scheduler
+/// The first constraint `node` does not satisfy, or nullptr when it satisfies them all.
+const Constraint* first_unmet_constraint(const std::vector<Constraint>& constraints, const Node& node);
+
+}  // namespace miniswarm

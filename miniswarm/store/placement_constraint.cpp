@@ -1,14 +1,14 @@
 /**
- * @file constraint.cpp
- * @brief Parsing and matching placement constraints (see constraint.hpp).
+ * @file placement_constraint.cpp
+ * @brief Parsing and matching placement constraints (see placement_constraint.hpp).
  */
-#include "miniswarm/scheduler/constraint.hpp"
+#include "miniswarm/store/placement_constraint.hpp"
 
 #include <array>
 #include <cctype>
 #include <utility>
 
-namespace miniswarm::scheduler {
+namespace miniswarm {
 
 using minirun::sys::Error;
 using minirun::sys::Result;
@@ -35,6 +35,16 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
+}
+
+// `uname -m` (what the agents report) says x86_64 and aarch64 where Docker's platform
+// names say amd64 and arm64; a learner may write either, so both name the same machine.
+std::string canonical_arch(std::string_view arch) {
+  std::string a(arch);
+  for (char& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (a == "amd64") return "x86_64";
+  if (a == "arm64") return "aarch64";
+  return a;
 }
 
 // SwarmKit's value alphabet: operators (= ! < > ~) are kept out so that a typo such as
@@ -146,7 +156,8 @@ bool constraint_holds(const Constraint& constraint, const Node& node) {
     case ConstraintAttribute::kHostname: actual = node.hostname; break;
     case ConstraintAttribute::kRole: actual = to_string(node.role); break;
     case ConstraintAttribute::kPlatformOs: actual = node.os; break;
-    case ConstraintAttribute::kPlatformArch: actual = node.arch; break;
+    case ConstraintAttribute::kPlatformArch:
+      return (canonical_arch(node.arch) == canonical_arch(constraint.value)) == constraint.equal;
     case ConstraintAttribute::kLabel: {
       // A missing label reads as "", which no value equals (values are never empty).
       auto it = node.labels.find(constraint.label);
@@ -157,4 +168,11 @@ bool constraint_holds(const Constraint& constraint, const Node& node) {
   return equal_ignoring_case(actual, constraint.value) == constraint.equal;
 }
 
-}  // namespace miniswarm::scheduler
+const Constraint* first_unmet_constraint(const std::vector<Constraint>& constraints, const Node& node) {
+  for (const auto& c : constraints) {
+    if (!constraint_holds(c, node)) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace miniswarm
