@@ -137,10 +137,11 @@ void add_swarm_commands(CLI::App& app, cli::CliContext& ctx) {
                     "or 127.0.0.1 when that is 0.0.0.0)");
     cmd->add_option("--listen-addr", *listen, "Address and port to listen on")->capture_default_str();
     cmd->add_option("--heartbeat-period", *period, "How often agents report (Swarm: 5s)")->capture_default_str();
-    cmd->add_flag("--lab", *lab, "Lab mode: 1 s heartbeats, so failures show within seconds");
+    cmd->add_flag("--lab", *lab, "Lab mode: 1 s heartbeats (unless --heartbeat-period says otherwise), so "
+                                 "failures show within seconds");
     cmd->add_flag("!--no-agent", o->run_agent, "Do not run tasks on this manager");
     add_daemon_flags(cmd, *o);
-    cmd->callback([&ctx, o, listen, period, lab] {
+    cmd->callback([&ctx, cmd, o, listen, period, lab] {
       o->state_dir = ctx.state_dir;
       parse_listen_addr(*listen, *o);
       if (o->advertise_addr.empty()) o->advertise_addr = o->listen_host == "0.0.0.0" ? "127.0.0.1" : o->listen_host;
@@ -150,7 +151,8 @@ void add_swarm_commands(CLI::App& app, cli::CliContext& ctx) {
       m.listen_port = o->listen_port;
       m.advertise_addr = o->advertise_addr;
       m.hostname = host_name();
-      m.heartbeat_period_ms = *lab ? 1000 : cli::parse_duration_ms(*period, "--heartbeat-period");
+      const bool period_given = cmd->count("--heartbeat-period") > 0;
+      m.heartbeat_period_ms = *lab && !period_given ? 1000 : cli::parse_duration_ms(*period, "--heartbeat-period");
       if (m.heartbeat_period_ms < 100) throw CliError{"--heartbeat-period: at least 100ms"};
       auto created = manager::Manager::init(m);
       if (!created.ok()) throw CliError{created.error().what()};

@@ -8,6 +8,7 @@
  *     miniswarm node ls | inspect | update | ps | promote | demote | rm
  *     miniswarm service create | ls | ps | inspect | scale | update | rm
  *     miniswarm join-token worker|manager, leave
+ *     miniswarm lab up | ls | kill | start | partition | heal | down   a cluster on one VM
  *
  * The commands on nodes and services talk to the manager through its local socket
  * (`<state-dir>/manager.sock`), so they work on the manager node, as `docker node` and
@@ -29,10 +30,12 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   miniswarm::cli::CliContext ctx;
   app.add_option("--state-dir", ctx.state_dir, "Where this node keeps its swarm state")
+      ->envname("MINISWARM_STATE_DIR")  // `lab up` prints `export MINISWARM_STATE_DIR=ROOT/node-1`
       ->capture_default_str();
   miniswarm::cmd::add_swarm_commands(app, ctx);
   miniswarm::cli::add_node_commands(app, ctx);
   miniswarm::cli::add_service_commands(app, ctx);
+  miniswarm::cmd::add_lab_commands(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

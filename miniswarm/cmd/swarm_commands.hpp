@@ -14,6 +14,9 @@ namespace miniswarm::cmd {
 /// init, join, leave, join-token, manager, agent.
 void add_swarm_commands(CLI::App& app, cli::CliContext& ctx);
 
+/// lab up | ls | kill | start | partition | heal | down (cmd_lab.cpp).
+void add_lab_commands(CLI::App& app, cli::CliContext& ctx);
+
 /// What `leave` removes: this node's task containers (through the engine), its
 /// credentials, and a manager's store. The daemon must be stopped first.
 void remove_node_state(const std::string& state_dir);

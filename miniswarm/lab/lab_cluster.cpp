@@ -5,6 +5,7 @@
 #include "miniswarm/lab/lab_cluster.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,6 +161,10 @@ Result<void> tear_down_lab(const LabState& state, const Progress& progress, int 
   auto note = [&](const Result<void>& r, const std::string& what) {
     if (!r) failures += "\n  " + what + ": " + r.error().what();
   };
+  // SIGTERM to every node first, so their daemons stop side by side, not one after another.
+  for (const auto& [name, id] : state.inits) {
+    if (is_alive(id)) ::kill(id.pid, SIGTERM);
+  }
   for (const auto& node : plan.nodes) {
     if (auto it = state.inits.find(node.name); it != state.inits.end()) {
       bool was_running = is_alive(it->second);
