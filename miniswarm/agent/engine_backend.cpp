@@ -52,9 +52,14 @@ Result<void> EngineBackend::check(const Task& task) {
   if (imagebuilder::build::is_builtin_busybox(image)) return minirun::sys::ok();  // made on first use
   auto images = imagebuilder::store::ImageStore::open(options_.engine.image_root);
   if (!images) return std::move(images.error()).context("the node's image store");
-  if (!images->resolve(image))
+  if (images->resolve(image)) return minirun::sys::ok();
+  if (!options_.puller) {
     return Error("image `" + image + "` not found in the node's image store (" + options_.engine.image_root +
                  "): build it there (`imagebuilder build -t " + image + " DIR`) or load it (`imagebuilder load`)");
+  }
+  auto pulled = options_.puller->pull(image, *images);
+  if (!pulled) return std::move(pulled.error());
+  if (options_.log) options_.log("task " + task.name() + ": " + registry::describe_pull(*pulled, options_.puller->address()));
   return minirun::sys::ok();
 }
 

@@ -9,9 +9,14 @@
  * the swarm replace it.
  *
  *  - check(): the spec's limits (task_container.hpp), then the image: it must be in the
- *    node's image store (`imagebuilder images`) or be the built-in `busybox`. There is
- *    no registry to pull from (the kit works offline), so an image the node lacks makes
- *    the task REJECTED, and the error says how to get the image onto the node.
+ *    node's image store (`imagebuilder images`) or be the built-in `busybox`. An image
+ *    the node lacks is pulled from the manager's registry (registry/image_puller.hpp),
+ *    which logs "pulled web:1 (...): 2 blob(s), 1.2 MB in 85 ms"; a failed pull (the
+ *    manager lacks it too, a corrupt blob) makes the task REJECTED with the puller's
+ *    reason, which names the image and the manager. The pull runs at PREPARING on the
+ *    reconcile thread: the manager sees PREPARING meanwhile, heartbeats go on in their
+ *    own thread, and the next task's check finds the blobs already there. Without a
+ *    puller (tests, a node with no manager) a missing image is REJECTED at once.
  *  - start(): Engine::create with the request of task_container.hpp, then
  *    Engine::start; a container that was created but failed to start is removed, so the
  *    next attempt in the slot can take its name.
@@ -33,10 +38,13 @@
  */
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "minirun/engine/engine.hpp"
 #include "miniswarm/agent/container_backend.hpp"
+#include "miniswarm/agent/log_sink.hpp"
+#include "miniswarm/registry/image_puller.hpp"
 
 namespace miniswarm::agent {
 
@@ -46,6 +54,10 @@ struct EngineBackendOptions {
   /// The engine's network mode for task containers: "bridge" (the default network, as
   /// `minirun run`), "none", or a network's name. Swarm networks are miniswarm/network's.
   std::string network_mode = "bridge";
+  /// Where an image the node lacks comes from: the manager's registry. Unset: nowhere.
+  std::shared_ptr<registry::ImagePuller> puller;
+  /// Where a pull is logged: the agent's sink (called from the reconcile thread).
+  LogSink log;
 };
 
 class EngineBackend : public ContainerBackend {

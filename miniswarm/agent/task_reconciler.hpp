@@ -38,9 +38,10 @@
  * task, the latest state reported, and a pass never reports a state that is not later.
  * A task that ended is not restarted here; the orchestrator makes a new task.
  *
- * What it leaves out: image pulls (images come from the node's store; a missing one is
- * REJECTED), networks and secrets, health checks, the update order of a rolling update
- * (the manager's), and SwarmKit's READY state.
+ * What it leaves out: how an image gets onto the node (the backend's check() pulls it
+ * from the manager's registry, engine_backend.hpp; a failed pull is REJECTED), networks
+ * and secrets, health checks, the update order of a rolling update (the manager's), and
+ * SwarmKit's READY state.
  *
  * Docs: SwarmKit agent/worker.go (reconcileTaskState), agent/exec/controller.go (the
  * state machine a task's controller walks); docs/design/swarm.md.

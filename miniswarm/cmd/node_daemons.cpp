@@ -95,6 +95,9 @@ minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
   backend.engine.self_path = minirun::engine::executable_dir() + "/minirun";
   backend.node_id = identity->node_id;
   backend.network_mode = options.task_network;
+  // Images the node lacks come from the manager's registry, with this node's certificate.
+  backend.puller = std::make_shared<registry::ImagePuller>(host, port, stored.credentials);
+  backend.log = [](std::string line) { log_line("agent: " + line); };
   running.backend = std::make_unique<agent::EngineBackend>(backend);
 
   agent::AgentOptions agent_options;
@@ -125,6 +128,7 @@ int run_manager_daemon(const DaemonOptions& options) {
   manager_options.listen_host = options.listen_host;
   manager_options.listen_port = options.listen_port;
   manager_options.log = [](const std::string& line) { log_line(line); };
+  manager_options.image_root = options.image_root;  // served to the nodes as a registry
   auto manager = manager::Manager::open(manager_options);
   if (!manager.ok()) {
     log_line(manager.error().what());

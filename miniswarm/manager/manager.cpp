@@ -168,6 +168,22 @@ Result<void> Manager::serve() {
   tls_ = std::move(*tls);
   std::vector<Route> routes = manager_routes(context_);
   add_log_routes(routes, context_);
+  if (!options_.image_root.empty()) {
+    // The registry is served on the TLS port only: it is for nodes (and skopeo with a
+    // node's certificate), not for the local CLI.
+    auto images = imagebuilder::store::ImageStore::open(options_.image_root);
+    if (!images.ok()) {
+      stop();
+      return std::move(images.error()).context("serve: the image store the registry serves");
+    }
+    registry_ = std::make_shared<registry::RegistryServer>(std::move(*images));
+    for (auto& r : registry::registry_routes(registry_)) {
+      if (r.method == "GET") tls_->get(r.pattern, registry::kRegistryAccess, r.handler);
+      if (r.method == "POST") tls_->post(r.pattern, registry::kRegistryAccess, r.handler);
+      if (r.method == "PUT") tls_->put(r.pattern, registry::kRegistryAccess, r.handler);
+      if (r.method == "DELETE") tls_->del(r.pattern, registry::kRegistryAccess, r.handler);
+    }
+  }
   for (const auto& r : routes) {
     if (r.method == "GET") tls_->get(r.pattern, r.access, r.handler);
     if (r.method == "POST") tls_->post(r.pattern, r.access, r.handler);

@@ -35,6 +35,7 @@
 #include "miniswarm/manager/dispatcher_service.hpp"
 #include "miniswarm/manager/routes.hpp"
 #include "miniswarm/manager/steps.hpp"
+#include "miniswarm/registry/registry_server.hpp"
 #include "miniswarm/store/cluster_store.hpp"
 
 namespace httplib {
@@ -55,6 +56,9 @@ struct ManagerOptions {
   int64_t heartbeat_period_ms = 5000;       ///< init only; kept in the store after
   int64_t orphan_after_ms = 24LL * 60 * 60 * 1000;  ///< init only: Cluster::orphan_after_ms
   LogSink log;                              ///< where the manager's log lines go
+  /// This node's image store, served to the nodes as a registry on the TLS port
+  /// (registry/registry_server.hpp); "" serves none.
+  std::string image_root;
 };
 
 class Manager {
@@ -96,6 +100,7 @@ class Manager {
   std::unique_ptr<ScheduleStep> schedule_step_;
   std::vector<std::unique_ptr<ControlLoop>> loops_;
   std::unique_ptr<api::TlsServer> tls_;
+  std::shared_ptr<const registry::RegistryServer> registry_;  ///< when options_.image_root is set
   std::unique_ptr<httplib::Server> local_;
   std::thread local_thread_;
 };

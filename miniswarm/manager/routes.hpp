@@ -30,6 +30,10 @@
  *  | GET  /v1/services/{id}/logs, /v1/tasks/{id}/logs | manager | service logs: a stream (routes_logs.cpp) |
  *  | GET  /v1/dispatcher/log-subscriptions, POST /v1/dispatcher/logs/{sub} | node | the agents' side of it |
  *
+ * With ManagerOptions::image_root set, the manager also serves that image store on the
+ * TLS port as a read-only registry, `GET|HEAD /v2/...` for nodes (registry_server.hpp:
+ * its own route table, registered in manager.cpp, not on the local socket).
+ *
  * `{id}` accepts a full id, a name (services) or hostname (nodes), or an unambiguous id
  * prefix, as the docker CLI does. Errors are JSON `{"message": "..."}` with 400 (bad
  * input, naming the field), 401/403 (who you are), 404, 409 (name taken, or changed
