@@ -68,6 +68,12 @@ Result<void> Agent::start() {
   threads_.emplace_back([this] { assignments_loop(); });
   threads_.emplace_back([this] { reconcile_loop(); });
   threads_.emplace_back([this] { heartbeat_loop(); });
+  if (options_.log_link && options_.task_logs) {
+    LogPublisherOptions logs;
+    logs.log = [this](std::string line) { log(std::move(line)); };
+    log_publisher_ = std::make_unique<LogPublisher>(*options_.log_link, *options_.task_logs, logs);
+    log_publisher_->start();
+  }
   log("agent started on " + description_.hostname + " (" + std::to_string(description_.total.nano_cpus / 1'000'000'000) +
       " CPUs, " + std::to_string(description_.total.memory_bytes >> 20) + " MiB), heartbeat every " +
       std::to_string(heartbeat_period_ms()) + " ms");
@@ -84,6 +90,8 @@ void Agent::stop() {
   link_.cancel();  // a long poll in progress returns now, not after assignments_wait_ms
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  if (log_publisher_) log_publisher_->stop();  // its followers end within 200 ms
+  log_publisher_.reset();
   {
     std::lock_guard<std::mutex> lock(mu_);
     running_ = false;

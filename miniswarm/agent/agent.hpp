@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "miniswarm/agent/container_backend.hpp"
+#include "miniswarm/agent/log_publisher.hpp"
 #include "miniswarm/agent/log_sink.hpp"
 #include "miniswarm/agent/manager_contact.hpp"
 #include "miniswarm/agent/manager_link.hpp"
@@ -63,6 +64,10 @@ struct AgentOptions {
   int parallel_starts = 1;               ///< containers started at once (task_reconciler.hpp)
   std::function<int64_t()> clock;        ///< ms since the epoch; default: the system clock
   LogSink log;                           ///< default: lines are dropped
+  /// `service logs`: with both set, a fourth loop answers the manager's log
+  /// subscriptions (log_publisher.hpp); without, the node sends no logs.
+  std::shared_ptr<LogLink> log_link;
+  std::shared_ptr<TaskLogSource> task_logs;
 };
 
 class Agent {
@@ -125,6 +130,7 @@ class Agent {
   TaskReconciler reconciler_;
 
   std::vector<std::thread> threads_;
+  std::unique_ptr<LogPublisher> log_publisher_;  ///< when log_link and task_logs are set
 };
 
 }  // namespace miniswarm::agent

@@ -15,6 +15,8 @@
 #include "minirun/engine/engine.hpp"
 #include "miniswarm/agent/agent.hpp"
 #include "miniswarm/agent/engine_backend.hpp"
+#include "miniswarm/agent/engine_task_logs.hpp"
+#include "miniswarm/agent/https_log_link.hpp"
 #include "miniswarm/agent/https_link.hpp"
 #include "miniswarm/api/credential_files.hpp"
 #include "miniswarm/ca/node_identity.hpp"
@@ -109,6 +111,12 @@ minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
   // the 2-core lab VM: swarm_bench, docs/design/performance.md).
   agent_options.parallel_starts = 4;
   agent_options.log = [](std::string line) { log_line("agent: " + line); };
+  // `service logs`: the agent answers the manager's log subscriptions with its task
+  // containers' json logs (agent/log_publisher.hpp).
+  auto log_link = agent::HttpsLogLink::create(host, port, stored.credentials);
+  if (!log_link.ok()) return std::move(log_link.error()).context("agent");
+  agent_options.log_link = std::move(*log_link);
+  agent_options.task_logs = std::make_shared<agent::EngineTaskLogs>(backend.engine, identity->node_id);
   running.agent = std::make_unique<agent::Agent>(*running.link, *running.backend, agent_options);
   MINIRUN_TRY(running.agent->start(), "agent");
   log_line("agent: node " + identity->node_id + " reporting to " + host + ":" + std::to_string(port));
