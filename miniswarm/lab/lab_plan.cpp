@@ -99,13 +99,16 @@ std::string duration_text(int64_t ms) { return std::to_string(ms) + "ms"; }
 
 }  // namespace
 
+// The manager listens on every address *of its own namespace* (eth0 and lo): its own
+// agent reaches it over 127.0.0.1, the others over eth0; the host's addresses are not
+// in that namespace, so nothing outside the lab can reach it.
 std::vector<std::string> first_boot_argv(const LabPlan& plan, const NodePlan& node, const std::string& worker_token) {
   const std::string address = format_ipv4(node.address);
   if (node.is_manager()) {
     return {"miniswarm",       "--state-dir",      node.state_dir,
             "init",            "--lab",            "--heartbeat-period",
             duration_text(plan.heartbeat_period_ms), "--advertise-addr", address,
-            "--listen-addr",   address + ":" + std::to_string(kManagerPort),
+            "--listen-addr",   std::string("0.0.0.0:") + std::to_string(kManagerPort),
             "--image-root",    node.image_root};
   }
   return {"miniswarm",      "--state-dir", node.state_dir, "join",         "--token", worker_token,
@@ -117,7 +120,7 @@ std::vector<std::string> restart_argv(const LabPlan& plan, const NodePlan& node)
   const std::string address = format_ipv4(node.address);
   if (node.is_manager()) {
     return {"miniswarm",     "--state-dir", node.state_dir, "manager", "--image-root", node.image_root,
-            "--listen-addr", address + ":" + std::to_string(kManagerPort), "--advertise-addr", address};
+            "--listen-addr", std::string("0.0.0.0:") + std::to_string(kManagerPort), "--advertise-addr", address};
   }
   return {"miniswarm", "--state-dir", node.state_dir, "agent", "--image-root", node.image_root,
           "--advertise-addr", address};

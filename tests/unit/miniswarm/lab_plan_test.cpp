@@ -123,7 +123,8 @@ TEST(LabPlan, TheManagerBootsWithInitOnItsOwnAddress) {
   auto argv = first_boot_argv(plan, plan.nodes[0], "");
   EXPECT_EQ(argv[3], "init");
   EXPECT_TRUE(contains(argv, "--lab"));
-  EXPECT_TRUE(contains(argv, "10.231.0.2:2377"));
+  EXPECT_TRUE(contains(argv, "10.231.0.2"));    // advertised
+  EXPECT_TRUE(contains(argv, "0.0.0.0:2377"));  // its own agent comes over 127.0.0.1
   EXPECT_TRUE(contains(argv, "1000ms"));
   EXPECT_TRUE(contains(argv, "/tmp/lab/node-1/images"));
 }
