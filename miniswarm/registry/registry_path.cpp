@@ -34,8 +34,10 @@ void drop_library_prefix(Reference& ref) {
 /// The name alone through the reference grammar (with a placeholder tag).
 std::variant<Reference, RequestError> parse_name(std::string_view name) {
   if (name.empty()) return refused(DistributionCode::kNameInvalid, "the repository name is empty");
-  // A '@' or ':' after the last '/' would be read as a digest or tag, not as the name.
-  auto last = name.substr(name.rfind('/') == std::string_view::npos ? 0 : name.rfind('/') + 1);
+  // A '@' anywhere, or a ':' in the last component, would be read as a digest or a tag
+  // (a ':' before a '/' is a registry's port: `localhost:5000/app`).
+  auto slash = name.rfind('/');
+  auto last = slash == std::string_view::npos ? name : name.substr(slash + 1);
   if (name.find('@') != std::string_view::npos || last.find(':') != std::string_view::npos) {
     return refused(DistributionCode::kNameInvalid, "repository name `" + std::string(name) + "` holds a ':' or '@'");
   }
