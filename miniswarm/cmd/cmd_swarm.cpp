@@ -36,6 +36,7 @@
 #include "miniswarm/cmd/daemon.hpp"
 #include "miniswarm/cmd/node_daemons.hpp"
 #include "miniswarm/cmd/swarm_commands.hpp"
+#include "miniswarm/dispatcher/orphaned_tasks.hpp"
 #include "miniswarm/manager/manager.hpp"
 
 namespace miniswarm::cmd {
@@ -132,16 +133,20 @@ void add_swarm_commands(CLI::App& app, cli::CliContext& ctx) {
     auto listen = std::make_shared<std::string>("0.0.0.0:2377");
     auto period = std::make_shared<std::string>("5s");
     auto lab = std::make_shared<bool>(false);
+    auto orphan = std::make_shared<std::string>("24h");
     cmd->add_option("--advertise-addr", o->advertise_addr,
                     "Address other nodes reach this manager at (default: the listen address, "
                     "or 127.0.0.1 when that is 0.0.0.0)");
     cmd->add_option("--listen-addr", *listen, "Address and port to listen on")->capture_default_str();
     cmd->add_option("--heartbeat-period", *period, "How often agents report (Swarm: 5s)")->capture_default_str();
+    cmd->add_option("--orphan-after", *orphan,
+                    "How long a DOWN node may stay silent before its tasks become ORPHANED (--lab: 1m)")
+        ->capture_default_str();
     cmd->add_flag("--lab", *lab, "Lab mode: 1 s heartbeats (unless --heartbeat-period says otherwise), so "
                                  "failures show within seconds");
     cmd->add_flag("!--no-agent", o->run_agent, "Do not run tasks on this manager");
     add_daemon_flags(cmd, *o);
-    cmd->callback([&ctx, cmd, o, listen, period, lab] {
+    cmd->callback([&ctx, cmd, o, listen, period, lab, orphan] {
       o->state_dir = ctx.state_dir;
       parse_listen_addr(*listen, *o);
       if (o->advertise_addr.empty()) o->advertise_addr = o->listen_host == "0.0.0.0" ? "127.0.0.1" : o->listen_host;
@@ -154,6 +159,10 @@ void add_swarm_commands(CLI::App& app, cli::CliContext& ctx) {
       const bool period_given = cmd->count("--heartbeat-period") > 0;
       m.heartbeat_period_ms = *lab && !period_given ? 1000 : cli::parse_duration_ms(*period, "--heartbeat-period");
       if (m.heartbeat_period_ms < 100) throw CliError{"--heartbeat-period: at least 100ms"};
+      const bool orphan_given = cmd->count("--orphan-after") > 0;
+      m.orphan_after_ms = *lab && !orphan_given ? kLabOrphanAfterMs : cli::parse_duration_ms(*orphan, "--orphan-after");
+      if (m.orphan_after_ms < 3 * m.heartbeat_period_ms)
+        throw CliError{"--orphan-after: at least three heartbeat periods (a node is only DOWN after three)"};
       auto created = manager::Manager::init(m);
       if (!created.ok()) throw CliError{created.error().what()};
       auto worker = (*created)->join_token(NodeRole::kWorker);
