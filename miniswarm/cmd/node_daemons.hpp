@@ -12,8 +12,10 @@
  *
  * The engine the agent drives keeps its containers under `<state-dir>/engine` (its own
  * data root, so `minirun ps` on the host does not mix them up with the learner's own);
- * images come from `--image-root` (the host's minirun image store by default: nodes on
- * one lab VM share it until the manager serves images over the registry API).
+ * images come from `--image-root` (the host's minirun image store by default; each node
+ * of `miniswarm lab` has its own). The manager serves its node's store to the others
+ * over the registry API (miniswarm/registry/), and an agent pulls there what its store
+ * lacks when a task is PREPARING.
  */
 #pragma once
 
