@@ -127,13 +127,18 @@ void stream_logs(ManagerContext& context, const Snapshot& s, std::vector<Task> t
         }
         LogDrain drained = broker->take(id, kTakeWait);
         bool wrote = !drained.messages.empty() || !drained.warnings.empty();
+        // One write for everything taken: a chunk (and a syscall) per line made a long
+        // log several times slower to stream.
+        std::string lines;
         for (auto& m : drained.messages) {
           LogEvent event;
           event.message = std::move(m);
-          if (!write(event)) return false;
+          lines += log_event_line(event);
         }
-        for (auto& w : drained.warnings) {
-          if (!write(LogEvent{.warning = std::move(w)})) return false;
+        for (auto& w : drained.warnings) lines += log_event_line(LogEvent{.warning = std::move(w)});
+        if (!lines.empty()) {
+          state->last_write_ms = now_ms();
+          if (!sink.write(lines.data(), lines.size())) return false;
         }
         if (!drained.error.empty()) {
           write(LogEvent{.error = drained.error});
