@@ -41,7 +41,7 @@ struct CliContext {
 /// node ls | inspect | update | promote | demote | rm | ps (cmd/cmd_node.cpp).
 void add_node_commands(CLI::App& app, CliContext& ctx);
 
-/// service create | ls | ps | inspect | scale | update | rm (cmd/cmd_service.cpp).
+/// service create | ls | ps | inspect | scale | update | rm | logs (cmd/cmd_service.cpp).
 void add_service_commands(CLI::App& app, CliContext& ctx);
 
 /// parse_duration() for a command callback: the milliseconds, or CliError naming `flag`.
