@@ -16,7 +16,7 @@
  * `miniswarm agent`), which `init` and `join` start in the background.
  *
  * Docs: docs/design/swarm.md; the docker CLI reference for `swarm`, `node`, `service`.
- * Lab: labs/10-swarm (coming).
+ * Lab: labs/10-swarm.
  */
 #include <CLI/CLI.hpp>
 

@@ -21,7 +21,7 @@
  * The tracker is a plain class with the time passed in, so its tests need no clock.
  *
  * Docs: docs/design/swarm.md ("heartbeats"); SwarmKit manager/dispatcher (heartbeat
- * package). Lab: labs/10-swarm (coming).
+ * package). Lab: labs/10-swarm.
  */
 #pragma once
 

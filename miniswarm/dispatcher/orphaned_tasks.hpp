@@ -22,7 +22,7 @@
  * mark_node_down records), not from the moment it was marked DOWN.
  *
  * Reference: SwarmKit's design/task_model.md (the ORPHANED state); `docker service ps`.
- * Lab: labs/10-swarm (a killed node, its tasks replaced, then orphaned).
+ * Lab: labs/10-swarm (step 4 kills a node; a minute later `service ps` shows its task ORPHANED).
  */
 #pragma once
 

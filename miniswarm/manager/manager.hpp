@@ -21,7 +21,7 @@
  * listener, and the local socket. stop() ends them in reverse. The threads of the HTTP
  * servers only write through the store, like the loops (routes.hpp).
  *
- * Docs: docs/design/swarm.md; `docker swarm init`. Lab: labs/10-swarm (coming).
+ * Docs: docs/design/swarm.md; `docker swarm init`. Lab: labs/10-swarm.
  */
 #pragma once
 

@@ -18,7 +18,7 @@
  *
  * Tasks move highest slot first, so the order is predictable in a lab.
  *
- * Docs: docs/design/swarm.md ("Scheduling"). Lab: labs/10-swarm (coming).
+ * Docs: docs/design/swarm.md ("Scheduling"). Lab: none yet (labs/10-swarm shows the spread it starts from).
  */
 #pragma once
 

@@ -36,7 +36,7 @@
  * writes the observed one, and neither writes the other's.
  *
  * Docs: docs/design/swarm.md ("task model"); SwarmKit design/task_model.md.
- * Lab: labs/10-swarm (coming).
+ * Lab: labs/10-swarm.
  */
 #pragma once
 
