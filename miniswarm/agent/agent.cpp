@@ -75,8 +75,8 @@ Result<void> Agent::start() {
     log_publisher_->start();
   }
   log("agent started on " + description_.hostname + " (" + std::to_string(description_.total.nano_cpus / 1'000'000'000) +
-      " CPUs, " + std::to_string(description_.total.memory_bytes >> 20) + " MiB), heartbeat every " +
-      std::to_string(heartbeat_period_ms()) + " ms");
+      " CPUs, " + std::to_string(description_.total.memory_bytes >> 20) +
+      " MiB); the manager sets the heartbeat period");
   return minirun::sys::ok();
 }
 
@@ -191,7 +191,7 @@ Result<void> Agent::heartbeat_once() {
     last_seq = batch.last_seq;
   }
   auto answer = link_.heartbeat(request);
-  std::string line;
+  std::string line, period_line;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!answer) {
@@ -200,10 +200,15 @@ Result<void> Agent::heartbeat_once() {
     } else {
       line = heartbeat_contact_.succeeded();
       reports_.acknowledge(last_seq);
-      if (answer->period_ms > 0) period_ms_ = answer->period_ms;
+      if (answer->period_ms > 0 && (answer->period_ms != period_ms_ || !period_known_)) {
+        period_known_ = true;
+        period_ms_ = answer->period_ms;
+        period_line = "heartbeat every " + std::to_string(period_ms_) + " ms (the manager's period)";
+      }
     }
   }
   log(std::move(line));
+  log(std::move(period_line));
   if (!answer) return std::move(answer.error()).context("heartbeat");
   // Refused reports could never succeed (unknown task, another node's): said once, dropped.
   for (const auto& why : answer->rejected) log("the manager refused a task report: " + why);

@@ -122,6 +122,7 @@ class Agent {
   bool assignments_changed_ = false;
   ReportQueue reports_;
   int64_t period_ms_;
+  bool period_known_ = false;  ///< the manager has told its period (logged once, and on change)
   ManagerContact heartbeat_contact_;
   ManagerContact assignments_contact_;
 
