@@ -3,32 +3,11 @@
  * @brief Heartbeats and assignments as JSON over mutual TLS (https_link.hpp).
  */
 #include "miniswarm/agent/https_link.hpp"
+#include "miniswarm/api/manager_reply.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace miniswarm::agent {
-
-namespace {
-
-/// Turns a reply into T, or an Error carrying the manager's message.
-template <class T>
-Result<T> decode(const std::string& what, Result<api::Reply> reply) {
-  if (!reply.ok()) return std::move(reply.error()).context(what);
-  std::string message;
-  try {
-    auto body = nlohmann::json::parse(reply->body);
-    if (reply->status != 200) {
-      message = body.is_object() ? body.value("message", reply->body) : reply->body;
-      return Error(what + ": the manager answered " + std::to_string(reply->status) + ": " + message);
-    }
-    return body.get<T>();
-  } catch (const nlohmann::json::exception& e) {
-    return Error(what + ": unreadable answer from the manager (status " + std::to_string(reply->status) +
-                 "): " + e.what());
-  }
-}
-
-}  // namespace
 
 Result<std::unique_ptr<HttpsManagerLink>> HttpsManagerLink::create(const std::string& host, int port,
                                                                    const ca::NodeCredentials& node) {
@@ -49,14 +28,14 @@ Result<std::unique_ptr<HttpsManagerLink>> HttpsManagerLink::create(const std::st
 Result<HeartbeatResponse> HttpsManagerLink::heartbeat(const HeartbeatRequest& request) {
   std::lock_guard lock(heartbeat_mutex_);
   nlohmann::json body = request;
-  return decode<HeartbeatResponse>("heartbeat",
+  return api::decode_manager_reply<HeartbeatResponse>("heartbeat",
                                    heartbeat_client_->post("/v1/dispatcher/heartbeat", body.dump()));
 }
 
 Result<AssignmentsResponse> HttpsManagerLink::assignments(const AssignmentsRequest& request) {
   std::lock_guard lock(assignments_mutex_);
   nlohmann::json body = request;
-  return decode<AssignmentsResponse>("assignments",
+  return api::decode_manager_reply<AssignmentsResponse>("assignments",
                                      assignments_client_->post("/v1/dispatcher/assignments", body.dump()));
 }
 
