@@ -97,6 +97,11 @@ class Cgroup {
   /// did not create) and writes the limits. Errors name the knob file and the spec
   /// field ("linux.resources.memory.limit: write `memory.limit_in_bytes` ...").
   virtual Result<void> create(const Resources& resources) = 0;
+  /// Decides, from the limits, which directories create() will make, so that paths()
+  /// is final before anything exists (v1 joins cpu and cpuset only when asked; v2 has
+  /// one directory anyway). Checks every limit has its controller; writes nothing.
+  /// create() does this itself when it was not called; `resources` must be the same.
+  virtual Result<void> plan(const Resources& resources) = 0;
   /// Moves a process in (writes its pid to each `cgroup.procs`).
   virtual Result<void> add_process(pid_t pid) = 0;
   /// The pids in the cgroup (host pid namespace).

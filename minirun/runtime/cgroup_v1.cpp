@@ -107,8 +107,9 @@ class CgroupV1 final : public Cgroup {
   CgroupV1(const CgroupV1&) = delete;
   CgroupV1& operator=(const CgroupV1&) = delete;
 
-  Result<void> create(const Resources& resources) override {
-    if (state_ != State::planned) return Error("cgroup: create() on a cgroup that was already created or opened");
+  Result<void> plan(const Resources& resources) override {
+    if (state_ != State::planned) return Error("cgroup: plan() on a cgroup that was already created or opened");
+    if (planned_) return ok();
     auto plan = plan_v1_writes(resources);
     if (!plan) return std::move(plan.error());
     // Check every limit has its controller before making anything.
@@ -128,6 +129,15 @@ class CgroupV1 final : public Cgroup {
         return (c == "cpu" && want_cpu) || (c == "cpuset" && want_cpuset) || (c != "cpu" && c != "cpuset");
       });
     });
+    planned_ = true;
+    return ok();
+  }
+
+  Result<void> create(const Resources& resources) override {
+    if (state_ != State::planned) return Error("cgroup: create() on a cgroup that was already created or opened");
+    MINIRUN_TRY(plan(resources), "cgroup");
+    auto plan = plan_v1_writes(resources);
+    if (!plan) return std::move(plan.error());
     for (auto& h : hierarchies_) {
       auto made = make_dirs(h);
       if (!made) return undo(std::move(made.error()));
@@ -224,6 +234,7 @@ class CgroupV1 final : public Cgroup {
     std::vector<std::string> made;  ///< directories create() made here, top first
   };
   enum class State { planned, created, opened, removed };
+  bool planned_ = false;  ///< plan() has chosen hierarchies_
 
   const std::string* dir_of(const std::string& controller) const {
     for (const auto& h : hierarchies_)

@@ -111,6 +111,12 @@ class CgroupV2 final : public Cgroup {
   CgroupV2(const CgroupV2&) = delete;
   CgroupV2& operator=(const CgroupV2&) = delete;
 
+  Result<void> plan(const Resources&) override {
+    // One directory whatever the limits: nothing to choose. create() checks them.
+    if (state_ != State::planned) return Error("cgroup: plan() on a cgroup that was already created or opened");
+    return ok();
+  }
+
   Result<void> create(const Resources& resources) override {
     if (state_ != State::planned) return Error("cgroup: create() on a cgroup that was already created or opened");
     auto plan = plan_v2_writes(resources);

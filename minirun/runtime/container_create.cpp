@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <cstdio>
 #include <pwd.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,15 +95,24 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   MINIRUN_TRY(store_.reserve(options.id), "create");
   StateDirGuard state_dir(store_, options.id);
 
-  explain.begin();
+  // Where the cgroup goes is decided now (an error here changes nothing); when it is
+  // made depends on the version. On v2, clone3(2) can start the child inside it
+  // (CLONE_INTO_CGROUP), so it is made first. On v1 the child has to be moved in after
+  // clone anyway, so the cgroup is made after clone too, while the child makes its
+  // mounts: parent and child work on both CPUs at once (setup_steps.cpp).
   auto layout = CgroupLayout::detect();
   if (!layout) return std::move(layout.error()).context("cgroups");
   auto cgroup = make_cgroup(*layout, spec->linux.cgroups_path, options.id);
   if (!cgroup) return std::move(cgroup.error()).context("linux.cgroupsPath");
   Resources resources = spec->linux.resources.value_or(Resources{});
   resources.devices = device_cgroup_rules(*spec);
-  MINIRUN_TRY((*cgroup)->create(resources), "cgroup");
-  explain.end(Step::create_cgroup);
+  const bool cgroup_after_clone = layout->uses_v1();
+  MINIRUN_TRY((*cgroup)->plan(resources), "cgroup");
+  if (!cgroup_after_clone) {
+    explain.begin();
+    MINIRUN_TRY((*cgroup)->create(resources), "cgroup");
+    explain.end(Step::create_cgroup);
+  }
 
   std::optional<SeccompFilter> seccomp;
   if (spec->linux.seccomp) {
@@ -163,6 +173,13 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   ctx.joins = &*joins;
   ctx.new_user_namespace = spec->linux.find_namespace(NamespaceType::user) &&
                            spec->linux.find_namespace(NamespaceType::user)->path.empty();
+  unsigned long long clone_flags = new_namespace_flags(spec->linux);
+  if (cgroup_after_clone && (clone_flags & CLONE_NEWCGROUP) != 0) {
+    // A cgroup namespace is rooted where its creator is; the child makes its own once it
+    // is in its cgroup (setup_steps.cpp), not here, in ours.
+    clone_flags &= ~static_cast<unsigned long long>(CLONE_NEWCGROUP);
+    ctx.unshare_cgroup_namespace = true;
+  }
   ctx.console_socket = console.get();
   ctx.dmz_fd = dmz->get();
   ctx.explain = options_.explain;
@@ -176,7 +193,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   }
 
   explain.begin();
-  auto child = sys::clone_process(new_namespace_flags(spec->linux), (*cgroup)->clone_into_fd());
+  auto child = sys::clone_process(clone_flags, (*cgroup)->clone_into_fd());
   if (own_pid_ns) (void)restore_pid_namespace(own_pid_ns.get());
   if (!child) return std::move(child.error()).context("create");
   if (child->pid() == 0) {
@@ -188,9 +205,22 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   start_fd.reset();
   explain.end(Step::clone, ("pid " + std::to_string(child->pid())).c_str());
 
-  if ((*cgroup)->clone_into_fd() < 0) {
+  // From here until `go`, the child may fail on its own (a bad mount, say) and exit; its
+  // error, waiting on the sync socket, is the one to report, not ours about a pid that
+  // is gone.
+  auto childs_error_first = [&](Error ours) {
+    auto theirs = receive_sync_nowait(sync->first.get());
+    if (theirs && theirs->first == SyncMessage::error) return Error(theirs->second);
+    return ours;
+  };
+  if (cgroup_after_clone) {
     explain.begin();
-    MINIRUN_TRY((*cgroup)->add_process(child->pid()), "cgroup");
+    if (auto r = (*cgroup)->create(resources); !r) return childs_error_first(std::move(r.error()).context("cgroup"));
+    explain.end(Step::create_cgroup);
+    explain.begin();
+    if (auto r = (*cgroup)->add_process(child->pid()); !r) {
+      return childs_error_first(std::move(r.error()).context("cgroup")).context("create `" + options.id + "`");
+    }
     explain.end(Step::place_in_cgroup);
   }
   if (ctx.new_user_namespace) {
@@ -204,7 +234,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
                                 {"pid", child->pid()}, {"bundle", resolved}, {"annotations", spec->annotations}}
                      .dump();
   }
-  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go, hook_state), "create");
+  if (auto r = send_sync(sync->first.get(), SyncMessage::go, hook_state); !r) {
+    return childs_error_first(std::move(r.error())).context("create `" + options.id + "`");
+  }
   bool started = false;
   if (options.start_immediately && start_pipe && spec->hooks.prestart.empty() && spec->hooks.create_runtime.empty()) {
     // `run` with nothing to do between create and start: the byte waits in the pipe

@@ -6,7 +6,7 @@
  * to turn a bundle into an isolated process, in order, each with the man page to read,
  * one line on why it is there, and how many microseconds it took:
  *
- *     [explain] 14 pivot_root   pivot_root(2)   18 us  (at 3120 us)  make the rootfs `/` and detach ...
+ *     [explain] 16 pivot_root   pivot_root(2)   18 us  (at 3120 us)  make the rootfs `/` and detach ...
  *
  * "at" is the time since the runtime began, so the gaps between steps show too.
  *
@@ -22,7 +22,12 @@
 
 namespace minirun::runtime {
 
-/// Every setup step of a container, in the order they run (parent and child).
+/// Every setup step of a container, in the order they are described
+/// (docs/design/runtime-setup-order.md). The number printed is this order; the lines come
+/// in the order the steps run, and the parent and child run side by side for a while: on
+/// cgroup v1 the parent makes the cgroup (2) and moves the child into it (5) after
+/// clone (4), while the child makes its mounts (7-9); with a new user namespace the child
+/// waits for the parent (10) before anything else.
 enum class Step : int {
   load_config,
   create_cgroup,
@@ -30,11 +35,13 @@ enum class Step : int {
   clone,
   place_in_cgroup,
   write_id_maps,
-  wait_for_parent,
-  join_namespaces,
   make_mounts_private,
   bind_rootfs,
   config_mounts,
+  wait_for_parent,
+  join_namespaces,
+  cgroup_namespace,
+  cgroup_mounts,
   create_devices,
   create_container_hooks,
   pivot_root,

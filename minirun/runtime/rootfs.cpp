@@ -185,11 +185,18 @@ Result<void> bind_rootfs(const std::string& rootfs) {
   return sys::mount_fs(rootfs, rootfs, "", MS_BIND | MS_REC);
 }
 
-Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups) {
+size_t first_cgroup_mount(const Spec& spec) {
+  for (size_t i = 0; i < spec.mounts.size(); ++i)
+    if (spec.mounts[i].type == "cgroup" || spec.mounts[i].type == "cgroup2") return i;
+  return spec.mounts.size();
+}
+
+Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last) {
+  if (first >= last) return 0;
   UniqueFd root_fd(::open(spec.root.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd) return Error::from_errno("open", spec.root.path);
   int count = 0;
-  for (size_t i = 0; i < spec.mounts.size(); ++i) {
+  for (size_t i = first; i < last && i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
     Result<void> r = (m.type == "cgroup" || m.type == "cgroup2") ? mount_cgroups(root_fd.get(), m, cgroups)
                                                                  : mount_one(root_fd.get(), m);

@@ -40,8 +40,17 @@ Result<void> make_mounts_private(const std::string& propagation);
 /// Bind-mounts the rootfs onto itself: pivot_root(2) needs the new root to be a mount point.
 Result<void> bind_rootfs(const std::string& rootfs);
 
-/// Performs `mounts[]` in order inside `rootfs`. Returns how many were made.
-Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups);
+/// Performs `mounts[first]` up to (not including) `mounts[last]`, in order, inside the
+/// rootfs. Returns how many were made. (The cgroup mounts wait for the cgroup namespace:
+/// see first_cgroup_mount.)
+Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last);
+
+/// The index of the first `cgroup`/`cgroup2` mount in `mounts[]` (mounts.size() if none).
+/// The mounts before it can be made while the parent is still setting up the cgroup; this
+/// one and those after it wait until the process is in its cgroup and cgroup namespace,
+/// because the cgroup filesystem shows the namespace's view and, on v1, binds the
+/// container's own cgroup directories, which the parent may not have made yet.
+size_t first_cgroup_mount(const Spec& spec);
 
 /// Creates the standard device nodes in a tmpfs /dev (null, zero, full, random, urandom,
 /// tty), the config's `linux.devices`, and the usual symlinks (/dev/fd, /dev/ptmx, ...).

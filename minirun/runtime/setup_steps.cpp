@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -40,13 +41,15 @@ static const StepInfo kSteps[] = {
     {"create_cgroup", "cgroups(7)", "make the cgroup and write limits before any process exists"},
     {"compile_seccomp", "seccomp_rule_add(3)", "compile the filter in the parent, so the child only loads it"},
     {"clone", "clone(2)", "the first process, born in its new namespaces"},
-    {"place_in_cgroup", "cgroups(7)", "move it into its cgroup before it runs any code of its own"},
+    {"place_in_cgroup", "cgroups(7)", "move it into its cgroup while it makes its mounts; it waits for this"},
     {"write_id_maps", "user_namespaces(7)", "give the new user namespace its uid/gid maps"},
-    {"wait_for_parent", "socketpair(2)", "the child waits until the parent has done the above"},
-    {"join_namespaces", "setns(2)", "join the namespaces the config names by path"},
     {"make_mounts_private", "mount_namespaces(7)", "no mount below may propagate back to the host"},
     {"bind_rootfs", "mount(2)", "pivot_root needs the new root to be a mount point"},
     {"config_mounts", "mount(2)", "the config's mounts, in order, targets resolved inside the rootfs"},
+    {"wait_for_parent", "socketpair(2)", "the child waits until the parent has placed it in its cgroup"},
+    {"join_namespaces", "setns(2)", "join the namespaces the config names by path"},
+    {"cgroup_namespace", "cgroup_namespaces(7)", "a cgroup namespace rooted at the container's cgroup, now that it is in it"},
+    {"cgroup_mounts", "mount(2)", "the config's cgroup mount and those after it, in the container's cgroup view"},
     {"create_devices", "mknod(2)", "only harmless device nodes in the container's /dev"},
     {"create_container_hooks", "runtime-spec config.md#posix-platform-hooks", "createContainer hooks, in the container's namespaces"},
     {"pivot_root", "pivot_root(2)", "make the rootfs `/` and detach the old root: no way back to the host"},
@@ -238,31 +241,45 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   // would keep read() from ever seeing end-of-file.
   if (ctx.start_pipe_fd >= 0) ::close(ctx.start_pipe_fd);
 
-  explain.begin();
-  auto go = receive_sync(ctx.sync_fd);
-  if (!go) return std::move(go.error());
-  // With "go" the parent sends the OCI state (only when there are in-container hooks,
-  // which get it on stdin as the spec says); the child could not build it itself: it
-  // does not know its own pid outside its pid namespace.
-  std::string state_json = go->second.empty() ? "{}" : go->second;
-  explain.end(Step::wait_for_parent);
-
-  if (ctx.new_user_namespace) {
-    // We are root in the new user namespace only once our uid is mapped: become it.
-    if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
-      return Error::from_errno("setresuid(0) in the new user namespace").context("linux.uidMappings");
-    }
-  }
-  if (ctx.joins && !ctx.joins->empty()) {
+  // When the child must wait for the parent before anything else: a new user namespace
+  // has no uid/gid maps until the parent writes them, and namespaces joined by path
+  // change what the mounts below mean. Otherwise the child makes its mounts while the
+  // parent makes the cgroup and moves it in, and waits only before the steps that need
+  // the cgroup: the two processes use both CPUs instead of taking turns.
+  bool wait_first = ctx.new_user_namespace || (ctx.joins && !ctx.joins->empty());
+  std::string state_json = "{}";
+  auto await_parent = [&]() -> Result<void> {
     explain.begin();
-    auto n = join_namespaces(*ctx.joins);
-    if (!n) return std::move(n.error()).context("linux.namespaces");
-    explain.end(Step::join_namespaces);
+    auto go = receive_sync(ctx.sync_fd);
+    if (!go) return std::move(go.error());
+    // The parent sends `go` with the state createContainer hooks get on stdin (or
+    // nothing, when there are none).
+    if (!go->second.empty()) state_json = go->second;
+    explain.end(Step::wait_for_parent);
+
+    if (ctx.new_user_namespace) {
+      // Inside the new user namespace, become its root (mapped by now).
+      if (::setresgid(0, 0, 0) < 0 || ::setresuid(0, 0, 0) < 0) {
+        return Error::from_errno("setresuid(0) in the new user namespace").context("linux.uidMappings");
+      }
+    }
+    if (ctx.joins && !ctx.joins->empty()) {
+      explain.begin();
+      auto n = join_namespaces(*ctx.joins);
+      if (!n) return std::move(n.error()).context("linux.namespaces");
+      explain.end(Step::join_namespaces);
+    }
+    return sys::ok();
+  };
+  if (wait_first) {
+    if (auto r = await_parent(); !r) return std::move(r.error());
   }
-  // A new session: the container is not part of the caller's terminal job control.
+
+  // A session of its own: the container is not part of the caller's job control.
   ::setsid();
 
   bool has_mount_ns = spec.linux.find_namespace(NamespaceType::mount) != nullptr;
+  size_t cgroup_mount = first_cgroup_mount(spec);
   if (has_mount_ns) {
     explain.begin();
     if (auto r = make_mounts_private(spec.linux.rootfs_propagation); !r) {
@@ -275,9 +292,32 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
     explain.end(Step::bind_rootfs);
 
     explain.begin();
-    auto mounted = mount_config_mounts(spec, ctx.cgroups);
+    auto mounted = mount_config_mounts(spec, ctx.cgroups, 0, cgroup_mount);
     if (!mounted) return std::move(mounted.error());
     explain.end(Step::config_mounts, (std::to_string(*mounted) + " mounts").c_str());
+  }
+
+  if (!wait_first) {
+    if (auto r = await_parent(); !r) return std::move(r.error());
+  }
+
+  if (ctx.unshare_cgroup_namespace) {
+    // On cgroup v1 the child was cloned in the parent's cgroup (no CLONE_INTO_CGROUP),
+    // and a cgroup namespace is rooted at the cgroup its creator is in. Made at clone,
+    // it would be rooted at the *parent's* cgroup and the container would see
+    // /minirun/ID in /proc/self/cgroup. Made now, inside its own cgroup, it shows `/`.
+    explain.begin();
+    if (::unshare(CLONE_NEWCGROUP) < 0) return Error::from_errno("unshare(CLONE_NEWCGROUP)").context("linux.namespaces");
+    explain.end(Step::cgroup_namespace);
+  }
+
+  if (has_mount_ns) {
+    if (cgroup_mount < spec.mounts.size()) {
+      explain.begin();
+      auto mounted = mount_config_mounts(spec, ctx.cgroups, cgroup_mount, spec.mounts.size());
+      if (!mounted) return std::move(mounted.error());
+      explain.end(Step::cgroup_mounts, (std::to_string(*mounted) + " mounts").c_str());
+    }
 
     explain.begin();
     auto devices = create_devices(spec, ctx.new_user_namespace);

@@ -7,6 +7,9 @@
  * be blocked by what the later ones do:
  *  - mounts happen before pivot_root, because the host paths (bind sources) are only
  *    reachable before it;
+ *  - the first mounts are made while the parent makes the cgroup (cgroup v1), and the
+ *    cgroup namespace and `cgroup` mount only once the process is in its cgroup, since
+ *    a cgroup namespace is rooted wherever its creator is at that moment;
  *  - pivot_root happens before masking /proc paths, because the masks must apply to
  *    the container's /proc, not the host's;
  *  - the bounding set is dropped while the process still has CAP_SETPCAP;
@@ -42,6 +45,9 @@ struct InitContext {
   const std::vector<NamespaceToJoin>* joins = nullptr;
   bool new_user_namespace = false;
   bool new_mount_namespace = false;
+  /// cgroup v1: the child was cloned without CLONE_NEWCGROUP and makes its cgroup
+  /// namespace itself once the parent has moved it into its cgroup (see setup_steps.cpp).
+  bool unshare_cgroup_namespace = false;
   int console_socket = -1;              ///< where to send the pty master (terminal: true)
   int dmz_fd = -1;                      ///< sealed minirun-dmz, exec'd last (dmz.hpp)
   bool explain = false;

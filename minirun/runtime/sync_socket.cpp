@@ -26,16 +26,30 @@ sys::Result<void> send_sync(int fd, SyncMessage type, std::string_view text) {
   }
 }
 
-sys::Result<std::pair<SyncMessage, std::string>> receive_sync(int fd) {
+namespace {
+sys::Result<std::pair<SyncMessage, std::string>> receive(int fd, int flags) {
   char buf[8192];
+  bool reset_seen = false;
   for (;;) {
-    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    ssize_t n = ::recv(fd, buf, sizeof buf, flags);
     if (n < 0 && errno == EINTR) continue;
+    // The peer closed while a message *to* it was still unread (the child failed and
+    // exited before reading `go`): the kernel reports that as ECONNRESET, once, ahead
+    // of whatever the peer had sent us before. Read on: its last words are what matter.
+    if (n < 0 && errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
     if (n < 0) return Error::from_errno("recv", "sync socket");
     if (n == 0) return Error("the container's init exited during setup");
     return std::pair<SyncMessage, std::string>(static_cast<SyncMessage>(buf[0]),
                                                std::string(buf + 1, static_cast<size_t>(n - 1)));
   }
 }
+}  // namespace
+
+sys::Result<std::pair<SyncMessage, std::string>> receive_sync(int fd) { return receive(fd, 0); }
+
+sys::Result<std::pair<SyncMessage, std::string>> receive_sync_nowait(int fd) { return receive(fd, MSG_DONTWAIT); }
 
 }  // namespace minirun::runtime

@@ -39,4 +39,8 @@ sys::Result<void> send_sync(int fd, SyncMessage type, std::string_view text = {}
 /// Receives one message; end-of-file (the peer is gone) is an error.
 sys::Result<std::pair<SyncMessage, std::string>> receive_sync(int fd);
 
+/// Like receive_sync, but only takes a message that is already there (MSG_DONTWAIT):
+/// an error when there is none. For the parent to look for the child's own error.
+sys::Result<std::pair<SyncMessage, std::string>> receive_sync_nowait(int fd);
+
 }  // namespace minirun::runtime

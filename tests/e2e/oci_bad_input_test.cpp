@@ -83,6 +83,24 @@ TEST_F(OciBadConfig, ROOT_RelativeMountDestinationIsRefused) {
       "mounts");
 }
 
+TEST_F(OciBadConfig, ROOT_MountFailingWhileTheCgroupIsMadeIsReportedAndUndone) {
+  MINIRUN_REQUIRE_ROOT();
+  // On cgroup v1 the child makes its mounts while the parent makes the cgroup and moves
+  // it in (setup_steps.cpp). A mount that fails first thing makes the child exit in the
+  // middle of that: the error must still be the child's (naming the mount), not the
+  // parent's about a pid that is gone, and the half-made cgroup must still go. Several
+  // rounds, since where exactly the parent is when the child exits varies.
+  for (int round = 0; round < 5; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    expect_refused_cleanly(
+        [](nlohmann::json& c) {
+          c["mounts"].insert(c["mounts"].begin(),
+                             nlohmann::json{{"destination", "/mnt"}, {"type", "nosuchfs"}, {"source", "none"}});
+        },
+        "mounts[0] (/mnt)");
+  }
+}
+
 TEST_F(OciBadConfig, ROOT_UidMappingsWithoutUserNamespaceAreRefused) {
   MINIRUN_REQUIRE_ROOT();
   expect_refused_cleanly(

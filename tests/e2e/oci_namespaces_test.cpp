@@ -14,11 +14,15 @@
  *    marker once the host's /tmp is bind-mounted in on purpose.
  *  - uts_namespaces(7): the hostname is the config's `hostname`, and a container that
  *    may change its hostname (CAP_SYS_ADMIN) changes only its own.
+ *  - cgroup_namespaces(7): /proc/self/cgroup inside shows the container's own cgroup
+ *    as `/`, so the host's layout (and the container's id in it) does not leak in.
+ *    Control: without a cgroup namespace the same file shows the host path.
  *
  * Lab: labs/03-namespaces.
  */
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <set>
@@ -31,6 +35,7 @@ namespace {
 class OciPidNamespace : public OciFixture {};
 class OciPivotRoot : public OciFixture {};
 class OciUtsNamespace : public OciFixture {};
+class OciCgroupNamespace : public OciFixture {};
 
 TEST_F(OciPidNamespace, ROOT_ContainerInitIsPid1) {
   MINIRUN_REQUIRE_ROOT();
@@ -163,6 +168,35 @@ TEST_F(OciUtsNamespace, ROOT_HostnameChangeStaysInside) {
   ASSERT_EQ(::gethostname(after, sizeof after), 0);
   EXPECT_STREQ(after, before) << "the container renamed the host";
   if (std::string(after) != before) (void)::sethostname(before, std::strlen(before));  // undo the damage
+}
+
+TEST_F(OciCgroupNamespace, ROOT_OwnCgroupIsTheRootInside) {
+  MINIRUN_REQUIRE_ROOT();
+  // Every line of /proc/self/cgroup is "ID:CONTROLLERS:PATH"; inside a cgroup namespace
+  // made in the container's own cgroup, each PATH is `/` (on v1 the cgroup namespace has
+  // to be made after the move into the cgroup, not at clone: see setup_steps.cpp).
+  auto inside = run_script("cat /proc/self/cgroup");
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  ASSERT_FALSE(inside.out.empty());
+  size_t start = 0;
+  while (start < inside.out.size()) {
+    size_t end = inside.out.find('\n', start);
+    if (end == std::string::npos) end = inside.out.size();
+    std::string line = inside.out.substr(start, end - start);
+    start = end + 1;
+    if (line.empty()) continue;
+    EXPECT_EQ(line.substr(line.rfind(':') + 1), "/") << "the host's cgroup path shows inside: " << line;
+  }
+
+  // Control: with no cgroup namespace, the container's own cgroup is visible by its
+  // host path, which names the container.
+  auto outside = run_script("cat /proc/self/cgroup", [](nlohmann::json& c) {
+    auto& ns = c["linux"]["namespaces"];
+    ns.erase(std::remove_if(ns.begin(), ns.end(), [](const nlohmann::json& n) { return n["type"] == "cgroup"; }),
+             ns.end());
+  });
+  ASSERT_EQ(outside.exit_code, 0) << outside.err;
+  EXPECT_NE(outside.out.find("/minirun"), std::string::npos) << "the control sees no host path: " << outside.out;
 }
 
 }  // namespace

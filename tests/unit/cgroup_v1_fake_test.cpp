@@ -11,6 +11,7 @@
  * A plain file keeps only the last value written, so the *order* of writes is checked
  * on the plan, and the fake tree checks that each value lands in the right file.
  */
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -183,6 +184,22 @@ TEST_F(CgroupV1Fake, CpusetIsNotJoinedUnlessAsked) {
   EXPECT_FALSE(sys::path_exists(leaf("cpuset")));
   for (const auto& p : cgroup->paths()) EXPECT_EQ(p.find("/cpuset/"), std::string::npos) << p;
   EXPECT_TRUE(sys::path_exists(leaf("memory")));
+}
+
+TEST_F(CgroupV1Fake, PlanFixesThePathsBeforeAnythingIsMade) {
+  // `create` on v1 makes the cgroup after clone, but the child needs the final paths
+  // (for its /sys/fs/cgroup binds) before: plan() chooses the hierarchies, makes nothing.
+  Resources r;
+  r.cpu_shares = 512;
+  auto cgroup = make();
+  ASSERT_TRUE(cgroup->plan(r).ok());
+  EXPECT_FALSE(sys::path_exists(leaf("memory"))) << "plan() made a directory";
+  auto planned = cgroup->paths();
+  EXPECT_NE(std::find(planned.begin(), planned.end(), leaf("cpu,cpuacct")), planned.end()) << "CPU limit, cpu not joined";
+  EXPECT_EQ(std::find(planned.begin(), planned.end(), leaf("cpuset")), planned.end()) << "cpuset joined unasked";
+  ASSERT_TRUE(cgroup->create(r).ok());
+  EXPECT_EQ(cgroup->paths(), planned) << "create() made other directories than plan() said";
+  for (const auto& p : planned) EXPECT_TRUE(sys::path_exists(p)) << p;
 }
 
 TEST_F(CgroupV1Fake, CpusetIsCopiedFromTheParent) {

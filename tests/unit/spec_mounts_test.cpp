@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
+#include "minirun/runtime/rootfs.hpp"
 #include "minirun/runtime/spec.hpp"
 #include "tests/unit/spec_test_support.hpp"
 
@@ -28,6 +29,28 @@ Result<Spec> parse_with_mounts(const TempBundle& bundle, const std::vector<json>
 
 json mount_with(const json& options, const char* type = "tmpfs", const char* destination = "/mnt") {
   return {{"destination", destination}, {"type", type}, {"source", type}, {"options", options}};
+}
+
+TEST(SpecMounts, MountsFromTheFirstCgroupOneWaitForTheCgroup) {
+  // The child makes mounts[0, first_cgroup_mount) before it is in its cgroup, and the
+  // rest after (setup_steps.cpp): the split is at the first cgroup or cgroup2 mount.
+  Spec spec;
+  auto add = [&](const char* dest, const char* type) {
+    Mount m;
+    m.destination = dest;
+    m.type = type;
+    spec.mounts.push_back(m);
+  };
+  EXPECT_EQ(first_cgroup_mount(spec), 0U) << "no mounts: nothing to split";
+  add("/proc", "proc");
+  add("/dev", "tmpfs");
+  EXPECT_EQ(first_cgroup_mount(spec), 2U) << "no cgroup mount: all of them go first";
+  add("/sys/fs/cgroup", "cgroup");
+  add("/data", "bind");
+  add("/sys/fs/cgroup/unified", "cgroup2");
+  EXPECT_EQ(first_cgroup_mount(spec), 2U) << "the first cgroup mount and every mount after it wait";
+  spec.mounts[2].type = "cgroup2";
+  EXPECT_EQ(first_cgroup_mount(spec), 2U);
 }
 
 TEST(SpecMounts, FlagOptionsDecodeToMsFlags) {
