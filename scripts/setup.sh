@@ -39,8 +39,9 @@ packages=(
   doxygen graphviz
   # tools the labs and tests use to look at namespaces, processes and mounts
   iproute2 procps util-linux
-  # benchmarks (hyperfine, /usr/bin/time) and JSON editing in the demo (jq)
-  hyperfine time jq
+  # benchmarks (hyperfine, /usr/bin/time, iperf3 for network throughput) and JSON
+  # editing in the demo (jq)
+  hyperfine time iperf3 jq
 )
 
 say() { printf 'setup: %s\n' "$*"; }

@@ -28,6 +28,8 @@
  *     two sockets on the host's 127.0.0.1 is the baseline: the same code, the same
  *     process, only the path differs. Both directions (A to B, B to A), 3 times each,
  *     alternating with the loopback runs; medians. Target: bridge >= 80% of loopback.
+ *     Then the same comparison with Debian's iperf3, the tool the issue names: a server
+ *     process in A's namespace, a client in B's (network_bench_iperf3.hpp).
  *  3. DNS. A UDP socket made inside container B's namespace asks 127.0.0.11:53 (the
  *     embedded server, run by B's monitor) for container A's name, a single label, which
  *     the server answers from the network's endpoint files and never forwards. Throughput:
@@ -89,6 +91,7 @@
 #include "minirun/sys/file.hpp"
 #include "tests/bench/bench_support.hpp"
 #include "tests/bench/network_bench_dns.hpp"
+#include "tests/bench/network_bench_iperf3.hpp"
 
 namespace {
 
@@ -462,6 +465,7 @@ bool bench_between_containers(Bench& bench, uint64_t bytes) {
   Peer a, b;
   if (!start_peer(bench, "netbench-a", a) || !start_peer(bench, "netbench-b", b)) return false;
   if (!bench_throughput(a, b, bytes) || g_interrupted) return false;
+  if (!bench_iperf3(a.pid, a.address, b.pid, bench.dir()) || g_interrupted) return false;
   if (!bench_dns({a.name, a.address, a.netns.get()}, {b.name, b.address, b.netns.get()})) return false;
   a.netns.reset();
   b.netns.reset();
