@@ -99,7 +99,8 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   // made depends on the version. On v2, clone3(2) can start the child inside it
   // (CLONE_INTO_CGROUP), so it is made first. On v1 the child has to be moved in after
   // clone anyway, so the cgroup is made after clone too, while the child makes its
-  // mounts: parent and child work on both CPUs at once (setup_steps.cpp).
+  // mounts, so that parent and child can use two CPUs at once where the scheduler gives
+  // them two (on the lab VM it keeps both on one: docs/design/performance.md).
   auto layout = CgroupLayout::detect();
   if (!layout) return std::move(layout.error()).context("cgroups");
   auto cgroup = make_cgroup(*layout, spec->linux.cgroups_path, options.id);

@@ -252,8 +252,9 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
     explain.begin();
     auto go = receive_sync(ctx.sync_fd);
     if (!go) return std::move(go.error());
-    // The parent sends `go` with the state createContainer hooks get on stdin (or
-    // nothing, when there are none).
+    // The parent sends `go` with the OCI state (only when there are in-container hooks,
+    // which get it on stdin as the spec says); the child could not build it itself: it
+    // does not know its own pid outside its pid namespace.
     if (!go->second.empty()) state_json = go->second;
     explain.end(Step::wait_for_parent);
 
