@@ -129,20 +129,21 @@ class CgroupV1 final : public Cgroup {
         return (c == "cpu" && want_cpu) || (c == "cpuset" && want_cpuset) || (c != "cpu" && c != "cpuset");
       });
     });
+    writes_ = std::move(*plan);
     planned_ = true;
     return ok();
   }
 
   Result<void> create(const Resources& resources) override {
     if (state_ != State::planned) return Error("cgroup: create() on a cgroup that was already created or opened");
+    // plan() (here, or earlier by the runtime, with the same resources) checked the
+    // limits and kept the writes they become.
     MINIRUN_TRY(plan(resources), "cgroup");
-    auto plan = plan_v1_writes(resources);
-    if (!plan) return std::move(plan.error());
     for (auto& h : hierarchies_) {
       auto made = make_dirs(h);
       if (!made) return undo(std::move(made.error()));
     }
-    for (const auto& write : *plan) {
+    for (const auto& write : writes_) {
       auto written = cgroupfs::apply_write(*dir_of(write.controller), write);
       if (!written) return undo(std::move(written.error()));
     }
@@ -235,6 +236,7 @@ class CgroupV1 final : public Cgroup {
   };
   enum class State { planned, created, opened, removed };
   bool planned_ = false;  ///< plan() has chosen hierarchies_
+  std::vector<KnobWrite> writes_;  ///< what plan() turned the resources into, written by create()
 
   const std::string* dir_of(const std::string& controller) const {
     for (const auto& h : hierarchies_)

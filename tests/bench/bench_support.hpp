@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,40 +100,52 @@ inline std::string find_program(const Argv& candidates) {
   return "";
 }
 
-/// One timed command: wall time from fork to exit, and its exit status (128+signal).
+/// Starts argv (no shell) in a process group of its own (so that a terminal's Ctrl-C
+/// does not cut it short): stdin /dev/null, stdout to `stdout_path`, stderr to
+/// `stderr_path` (empty: this program's stderr). Returns its pid, or -1.
+inline pid_t spawn(const Argv& argv, const std::string& stdout_path, const std::string& stderr_path = "") {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setpgid(0, 0);
+  std::vector<char*> args;
+  for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
+  args.push_back(nullptr);
+  int in = ::open("/dev/null", O_RDONLY);
+  int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(in, 0);
+  ::dup2(out, 1);
+  if (!stderr_path.empty()) ::dup2(::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+  ::execv(args[0], args.data());
+  std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+  ::_exit(127);
+}
+
+/// One timed command: wall time from fork to exit, its exit status (128+signal), and
+/// its peak RSS (this child's own, from wait4(2), not RUSAGE_CHILDREN's running total).
 struct Sample {
   double ms = 0;
   int status = -1;
+  long max_rss_kib = 0;
 };
 
-/// Runs argv (no shell): stdin /dev/null, stdout to `stdout_path`, stderr to
-/// `stderr_path`, in a process group of its own (so that a terminal's Ctrl-C does not
-/// cut it short). Waits for it even if a signal arrives meanwhile.
+/// Waits for a spawned child even if a signal arrives meanwhile; fills status and RSS.
+inline void wait_child(pid_t pid, Sample& s) {
+  int status = 0;
+  struct rusage usage {};
+  while (::wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
+  }
+  s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  s.max_rss_kib = usage.ru_maxrss;
+}
+
+/// Runs argv as spawn() does and waits for it.
 inline Sample time_command(const Argv& argv, const std::string& stdout_path, const std::string& stderr_path) {
   auto start = Clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    std::vector<char*> args;
-    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
   Sample s;
+  pid_t pid = spawn(argv, stdout_path, stderr_path);
   if (pid < 0) return s;
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  wait_child(pid, s);
   s.ms = ms_since(start);
-  s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return s;
 }
 

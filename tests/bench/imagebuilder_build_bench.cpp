@@ -61,41 +61,12 @@ namespace {
 
 using minirun::bench::find_program;
 using minirun::bench::median;
+using minirun::bench::Sample;
 using minirun::bench::with;
 
-struct Sample {
-  double ms = 0;
-  long max_rss_kib = 0;
-  int status = -1;
-};
-
-/// Runs argv (no shell) with stdout to /dev/null and stderr to `stderr_path`; the
-/// rusage is this child's own, from wait4(2), not RUSAGE_CHILDREN's running total.
+/// Runs argv (no shell) with stdout to /dev/null and stderr to `stderr_path`.
 Sample time_command(const std::vector<std::string>& argv, const std::string& stderr_path) {
-  auto start = std::chrono::steady_clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::vector<char*> args;
-    for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    int devnull = ::open("/dev/null", O_RDWR);
-    int err = ::open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(devnull, 0);
-    ::dup2(devnull, 1);
-    ::dup2(err, 2);
-    ::execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  Sample s;
-  if (pid < 0) return s;
-  int status = 0;
-  struct rusage usage {};
-  ::wait4(pid, &status, 0, &usage);
-  s.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  s.max_rss_kib = usage.ru_maxrss;
-  s.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return s;
+  return minirun::bench::time_command(argv, "/dev/null", stderr_path);
 }
 
 /// The scratch directory and everything the tools mounted in it, removed on every way

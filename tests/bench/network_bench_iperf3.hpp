@@ -51,16 +51,7 @@ inline Argv in_netns_of(pid_t pid, const Argv& argv) {
 inline double iperf3_once(const std::string& iperf3, pid_t server_pid, pid_t client_pid, const std::string& address,
                           const std::string& scratch) {
   Argv server = in_netns_of(server_pid, {iperf3, "-s", "-1", "-B", address, "-p", std::to_string(kIperfPort)});
-  pid_t spid = ::fork();
-  if (spid == 0) {
-    std::vector<char*> args;
-    for (const auto& s : server) args.push_back(const_cast<char*>(s.c_str()));
-    args.push_back(nullptr);
-    int quiet = ::open("/dev/null", O_WRONLY);
-    ::dup2(quiet, 1);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
+  pid_t spid = spawn(server, "/dev/null");
   if (spid < 0) return -1;
   // The client retries until the server listens (iperf3 has no "ready" signal).
   Sample client;
@@ -73,9 +64,8 @@ inline double iperf3_once(const std::string& iperf3, pid_t server_pid, pid_t cli
     if (client.status == 0) break;
   }
   if (client.status != 0) ::kill(spid, SIGTERM);
-  int status = 0;
-  while (::waitpid(spid, &status, 0) < 0 && errno == EINTR) {
-  }
+  Sample server_exit;
+  wait_child(spid, server_exit);
   if (client.status != 0) {
     std::ifstream e(err);
     std::stringstream text;
