@@ -20,6 +20,10 @@ Result<void> StepRootfs::mount_view(const std::vector<std::string>& lower_dirs, 
     upper_ = scratch() + "/upper";
     dirs.upper = upper_;
     dirs.work = scratch() + "/work";
+    // The step's upper dir is read once, into the layer's tar (which the store writes
+    // and fsyncs itself), and its scratch dir is deleted: no need for overlayfs to sync
+    // the disk at the unmount (overlay.hpp).
+    dirs.volatile_upper = true;
   }
   auto mounted = minirun::sys::mount_overlay(dirs, merged_);
   if (!mounted) return std::move(mounted.error());

@@ -100,6 +100,9 @@ Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& co
   bool mounted_here = false;
   if (!is_mount_point(rootfs)) {
     sys::OverlayDirs dirs{config.lower_dirs, dir + "/upper", dir + "/work", dir + "/empty-lower"};
+    // A --rm container's upper dir goes with it (and --rm excludes restart policies, so
+    // it is mounted once): no sync of the whole disk at its unmount (overlay.hpp).
+    dirs.volatile_upper = config.auto_remove;
     auto mount = sys::mount_overlay(dirs, rootfs);
     if (!mount) return std::move(mount.error()).context("mount the container's root filesystem");
     mount->release();  // it outlives this function: the monitor unmounts it at the end

@@ -7,6 +7,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include "minirun/sys/file.hpp"
 
 namespace minirun::sys {
@@ -48,6 +50,7 @@ Result<std::string> overlay_options(const OverlayDirs& dirs) {
     options += ",upperdir=" + dirs.upper + ",workdir=" + dirs.work;
   }
   options += ",redirect_dir=off,metacopy=off";
+  if (dirs.volatile_upper && !dirs.upper.empty()) options += ",volatile";
   // mount(2) copies the data argument into one page; longer options are cut short.
   long page = ::sysconf(_SC_PAGESIZE);
   if (static_cast<long>(options.size()) >= page) {
@@ -61,12 +64,25 @@ Result<std::string> overlay_options(const OverlayDirs& dirs) {
 Result<ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target) {
   auto options = overlay_options(dirs);
   if (!options) return std::move(options.error());
+  // An earlier volatile mount of this upper dir left its marker in the work dir, and
+  // overlayfs would refuse to mount again; the work dir is scratch, so start it afresh.
+  if (dirs.volatile_upper && !dirs.work.empty() && path_exists(dirs.work + "/work/incompat/volatile"))
+    MINIRUN_TRY(remove_tree(dirs.work), "overlay: empty the work dir of an earlier volatile mount");
   for (const std::string* p : {&dirs.upper, &dirs.work, &dirs.empty_lower}) {
     if (!p->empty()) MINIRUN_TRY(minirun::sys::make_directories(*p, 0755), "overlay");
   }
   // No upper dir: a read-only view (e.g. the stage `COPY --from` reads).
   unsigned long flags = dirs.upper.empty() ? MS_RDONLY : 0;
-  MINIRUN_TRY(minirun::sys::mount_fs("overlay", target, "overlay", flags, *options), "overlay");
+  auto mounted = minirun::sys::mount_fs("overlay", target, "overlay", flags, *options);
+  if (!mounted && dirs.volatile_upper && mounted.error().code() == EINVAL) {
+    // A kernel before 5.10 does not know `volatile`: mount as usual (and sync on unmount).
+    OverlayDirs plain = dirs;
+    plain.volatile_upper = false;
+    auto plain_options = overlay_options(plain);
+    if (!plain_options) return std::move(plain_options.error());
+    mounted = minirun::sys::mount_fs("overlay", target, "overlay", flags, *plain_options);
+  }
+  MINIRUN_TRY(std::move(mounted), "overlay");
   return minirun::sys::ScopedMount(target);
 }
 

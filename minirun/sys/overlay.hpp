@@ -14,7 +14,18 @@
  * directory or a chmod would leave overlay-private xattrs in the upper dir instead of
  * real content, and the upper dir could no longer be turned into an OCI layer tar.
  *
- * Man pages: mount(2); kernel docs: Documentation/filesystems/overlayfs.rst.
+ * A view whose upper dir is thrown away with it (a `run --rm` container, a build step,
+ * whose upper dir is archived into a layer before anything else) is mounted `volatile`
+ * (Linux 5.10+): overlayfs then skips its sync of the upper filesystem. Without it, every
+ * unmount calls syncfs(2) on the filesystem holding the upper dir, which writes out
+ * *everything* dirty on that disk, not only the container's files: on a VM that is
+ * busy writing (a build, a test run) one `run --rm` waited tens of milliseconds for
+ * it. The price is the one the option names: after a crash the upper dir may be
+ * incomplete, and overlayfs refuses to mount it again (it leaves a marker,
+ * `work/incompat/volatile`); neither matters for a directory that is never reused.
+ *
+ * Man pages: mount(2), syncfs(2); kernel docs: Documentation/filesystems/overlayfs.rst
+ * ("Volatile mount").
  * It lives in sys/ because both the image builder (a RUN step's root) and the engine
  * (a container's root, mounted by its monitor) stack layers the same way.
  *
@@ -38,6 +49,10 @@ struct OverlayDirs {
   std::string upper;  ///< empty: a read-only view of the lower dirs alone
   std::string work;   ///< overlayfs's scratch dir: empty, on the same filesystem as upper
   std::string empty_lower;
+  /// Mount with `volatile` (see above): only for an upper dir nobody will mount again.
+  /// A work dir left by an earlier volatile mount is emptied first; a kernel without
+  /// the option gets an ordinary mount.
+  bool volatile_upper = false;
 };
 
 /// The mount options for `dirs` (checked: overlay takes them in one page, which caps the

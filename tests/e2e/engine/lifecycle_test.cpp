@@ -48,6 +48,19 @@ TEST_F(EngineLifecycle, ROOT_RunRmPrintsOutputAndLeavesNoContainer) {
   EXPECT_TRUE(directory_entries(data_root() + "/containers").empty());
 }
 
+TEST_F(EngineLifecycle, ROOT_OnlyARemovedContainersRootIsVolatile) {
+  // --rm: the upper dir goes with the container, so its overlay is mounted `volatile`
+  // (no sync of the host's disk at the unmount); a kept container's is not.
+  MINIRUN_REQUIRE_ROOT();
+  auto gone = mr("run", "--rm", "busybox", "grep", "^overlay / ", "/proc/mounts");
+  EXPECT_EQ(gone.exit_code, 0) << gone.err;
+  EXPECT_TRUE(contains(gone.out, "volatile")) << gone.out;  // shown as `fsync=volatile` since 6.x
+  auto kept = mr("run", "busybox", "grep", "^overlay / ", "/proc/mounts");
+  EXPECT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_FALSE(contains(kept.out, "volatile")) << kept.out;
+  EXPECT_TRUE(contains(kept.out, "upperdir=")) << kept.out;
+}
+
 TEST_F(EngineLifecycle, ROOT_RunExitsWithTheContainersCode) {
   MINIRUN_REQUIRE_ROOT();
   auto r = mr("run", "busybox", "sh", "-c", "exit 3");

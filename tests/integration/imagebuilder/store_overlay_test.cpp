@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "minirun/sys/file.hpp"
 
@@ -53,6 +54,47 @@ TEST(OverlayOptions, PathsThatWouldSplitOptionsAreRefused) {
   EXPECT_FALSE(overlay_options(dirs).ok());
   OverlayDirs relative{{"layers/a"}, "/u", "/w", ""};
   EXPECT_FALSE(overlay_options(relative).ok());
+}
+
+TEST(OverlayOptions, VolatileOnlyWithAnUpperDir) {
+  OverlayDirs dirs{{"/l"}, "/u", "/w", "/e"};
+  dirs.volatile_upper = true;
+  auto options = overlay_options(dirs);
+  ASSERT_TRUE(options.ok()) << options.error().what();
+  EXPECT_TRUE(options->ends_with(",volatile")) << *options;
+  dirs.volatile_upper = false;
+  EXPECT_EQ(overlay_options(dirs)->find("volatile"), std::string::npos);
+  OverlayDirs read_only{{"/l"}, "", "", "/e"};
+  read_only.volatile_upper = true;  // nothing to sync without an upper dir
+  EXPECT_EQ(overlay_options(read_only)->find("volatile"), std::string::npos);
+}
+
+/// The options of the mount at `target`, from /proc/self/mountinfo ("" when not mounted).
+std::string super_options_of(const std::string& target) {
+  std::ifstream in("/proc/self/mountinfo");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (point == target) return line.substr(line.find(" - "));
+  }
+  return "";
+}
+
+TEST_F(OverlayTest, ROOT_AVolatileUpperDirCanBeMountedAgain) {
+  // overlayfs marks a work dir used by a volatile mount and refuses it afterwards;
+  // mount_overlay starts such a work dir afresh, so a second volatile mount works.
+  OverlayDirs dirs{{dir_ + "/bottom"}, dir_ + "/upper", dir_ + "/work", dir_ + "/empty"};
+  dirs.volatile_upper = true;
+  for (int round = 0; round < 2; ++round) {
+    auto mount = mount_overlay(dirs, dir_ + "/merged");
+    ASSERT_TRUE(mount.ok()) << "round " << round << ": " << mount.error().what();
+    EXPECT_NE(super_options_of(dir_ + "/merged").find("volatile"), std::string::npos) << super_options_of(dir_ + "/merged");
+    std::ofstream(dir_ + "/merged/round" + std::to_string(round)) << "written";
+  }
+  EXPECT_EQ(read(dir_ + "/upper/round0"), "written") << "the upper dir itself is kept";
+  EXPECT_EQ(read(dir_ + "/upper/round1"), "written");
+  EXPECT_EQ(super_options_of(dir_ + "/merged"), "") << "unmounted at the end";
 }
 
 TEST_F(OverlayTest, ROOT_WritesLandInTheUpperDirOnly) {
