@@ -157,6 +157,18 @@ Result<ContainerConfig> ContainerStore::load_config(const std::string& id) const
 }
 
 Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
+  // An empty state.json is what a power cut can leave of a rewrite whose data the
+  // filesystem had not written yet (sys::write_file_atomic). Every process of the
+  // container died with the machine, so it reads as dead, with the reason, and `rm`
+  // can remove it, rather than as an error that blocks `ps` and `rm`.
+  if (auto text = sys::read_file(dir(id) + "/state.json"); text && text->find_first_not_of(" \t\n") == std::string::npos) {
+    ContainerState lost;
+    lost.status = ContainerStatus::dead;
+    lost.exit_code = 255;
+    lost.error = "state.json was empty: its last update was lost, most likely in a crash of the machine; "
+                 "`minirun rm` removes the container";
+    return lost;
+  }
   auto j = read_json(dir(id) + "/state.json", id, "state.json");
   if (!j) return std::move(j.error());
   return ContainerState::from_json(*j);

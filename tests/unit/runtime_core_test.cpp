@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <set>
+#include <thread>
 
 #include "minirun/runtime/container.hpp"
 #include "minirun/runtime/explain.hpp"
@@ -209,6 +211,31 @@ TEST(Files, AtomicWriteReplacesWholeFile) {
   ASSERT_TRUE(sys::write_file_atomic(p, "first version, long"));
   ASSERT_TRUE(sys::write_file_atomic(p, "second"));
   EXPECT_EQ(*sys::read_file(p), "second");
+  EXPECT_FALSE(sys::path_exists(p + ".tmp"));
+}
+
+TEST(Files, AtomicWriteNeverShowsAReaderHalfAFile) {
+  // The new file is swapped in whole (RENAME_EXCHANGE): a reader meanwhile gets the
+  // old content or the new one, however the two interleave.
+  TempDir dir;
+  std::string p = dir.path() + "/state.json";
+  const std::string a(3000, 'a'), b(100, 'b');
+  ASSERT_TRUE(sys::write_file_atomic(p, a));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 1000; ++i) (void)sys::write_file_atomic(p, i % 2 ? a : b);
+    done = true;
+  });
+  int reads = 0, torn = 0;
+  while (!done || reads < 100) {
+    auto text = sys::read_file(p);
+    ASSERT_TRUE(text.ok()) << text.error().what();  // never missing, not even for a moment
+    torn += (*text != a && *text != b);
+    ++reads;
+  }
+  writer.join();
+  EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+  EXPECT_EQ(*sys::read_file(p), a);  // the last write: i = 999
   EXPECT_FALSE(sys::path_exists(p + ".tmp"));
 }
 

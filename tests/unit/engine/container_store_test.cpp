@@ -241,6 +241,36 @@ TEST_F(ContainerStoreTest, CorruptStateNamesTheContainer) {
   EXPECT_NE(r.error().what().find("state.json"), std::string::npos) << r.error().what();
 }
 
+TEST_F(ContainerStoreTest, AnEmptyStateReadsAsDeadWithTheReason) {
+  // What a power cut can leave of a state rewrite: the container died with the machine.
+  ContainerStore store(root_);
+  ContainerConfig c = config_named("web");
+  ASSERT_TRUE(store.create(c).ok());
+  ASSERT_TRUE(sys::write_file(store.dir(c.id) + "/state.json", "").ok());
+  auto state = store.load_state(c.id);
+  ASSERT_TRUE(state.ok()) << state.error().what();
+  EXPECT_EQ(state->status, ContainerStatus::dead);
+  EXPECT_EQ(state->pid, 0);
+  EXPECT_EQ(state->monitor_pid, 0);
+  EXPECT_NE(state->error.find("minirun rm"), std::string::npos) << state->error;
+  // The next update starts from that state and writes a whole one again.
+  ASSERT_TRUE(store.update_state(c.id, [](ContainerState& s) { s.stop_requested = true; }).ok());
+  auto again = store.load_state(c.id);
+  ASSERT_TRUE(again.ok()) << again.error().what();
+  EXPECT_EQ(again->status, ContainerStatus::dead);
+  EXPECT_TRUE(again->stop_requested);
+}
+
+TEST_F(ContainerStoreTest, StateRewritesLeaveNoTemporaryFile) {
+  // write_file_atomic swaps the new file in (RENAME_EXCHANGE) and unlinks the old one.
+  ContainerStore store(root_);
+  ContainerConfig c = config_named("web");
+  ASSERT_TRUE(store.create(c).ok());
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(store.update_state(c.id, [&](ContainerState& s) { s.restart_count = i; }).ok());
+  EXPECT_EQ(store.load_state(c.id)->restart_count, 3);
+  for (const auto& name : entries_of(store.dir(c.id))) EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+}
+
 TEST_F(ContainerStoreTest, EraseRemovesTheDirectoryAndFreesTheName) {
   ContainerStore store(root_);
   ContainerConfig c = config_named("web");
