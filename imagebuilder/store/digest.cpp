@@ -15,34 +15,6 @@
 
 namespace imagebuilder::store {
 
-namespace {
-constexpr std::size_t kHexLength = 64;
-
-bool is_lower_hex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-}  // namespace
-
-Result<Digest> Digest::parse(std::string_view text) {
-  auto colon = text.find(':');
-  if (colon == std::string_view::npos) {
-    return Error("digest `" + std::string(text) + "`: expected `sha256:<64 hex digits>`");
-  }
-  auto algorithm = text.substr(0, colon);
-  auto hex = text.substr(colon + 1);
-  if (algorithm != "sha256") {
-    return Error("digest `" + std::string(text) + "`: unsupported algorithm `" + std::string(algorithm) +
-                 "` (only sha256 is supported)");
-  }
-  if (hex.size() != kHexLength || !is_lower_hex(hex)) {
-    return Error("digest `" + std::string(text) + "`: expected 64 lower-case hex digits after `sha256:`");
-  }
-  return Digest(std::string(hex));
-}
-
 struct Sha256::State {
   EVP_MD_CTX* ctx = nullptr;
 };

@@ -11,6 +11,7 @@
 #include <cerrno>
 
 #include "imagebuilder/store/directory_listing.hpp"
+#include "imagebuilder/store/store_lock.hpp"
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/unique_fd.hpp"
 
@@ -62,6 +63,12 @@ Result<std::vector<std::string>> Holds::list(const Digest& image_id) const {
   if (!names) return std::move(names.error());
   std::sort(names->begin(), names->end());
   return names;
+}
+
+Result<void> release_hold(const std::string& store_root, const Digest& image_id, std::string_view holder) {
+  auto lock = StoreLock::acquire(store_lock_path(store_root));
+  if (!lock) return std::move(lock.error());
+  return Holds(store_root).remove(image_id, holder);
 }
 
 }  // namespace imagebuilder::store

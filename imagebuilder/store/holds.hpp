@@ -55,4 +55,9 @@ class Holds {
   std::string dir_;
 };
 
+/// Removes `holder`'s hold on `image_id` in the store at `store_root`, under the store's
+/// lock (store_lock.hpp), as ImageStore::remove_hold does; for a program that releases
+/// a hold without opening the store (the engine's monitor after `run --rm`).
+Result<void> release_hold(const std::string& store_root, const Digest& image_id, std::string_view holder);
+
 }  // namespace imagebuilder::store

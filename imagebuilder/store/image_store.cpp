@@ -377,9 +377,7 @@ Result<void> ImageStore::add_hold(const Digest& image_id, std::string_view holde
 }
 
 Result<void> ImageStore::remove_hold(const Digest& image_id, std::string_view holder) {
-  auto lock = StoreLock::acquire(lock_path());
-  if (!lock) return std::move(lock.error());
-  return holds_.remove(image_id, holder);
+  return release_hold(root_, image_id, holder);
 }
 
 }  // namespace imagebuilder::store

@@ -54,6 +54,7 @@
 #include "imagebuilder/store/image_config.hpp"
 #include "imagebuilder/store/manifest.hpp"
 #include "imagebuilder/store/reference.hpp"
+#include "imagebuilder/store/store_lock.hpp"
 
 namespace imagebuilder::store {
 
@@ -169,7 +170,7 @@ class ImageStore {
   /// Fills Image::tags from `entries`.
   static void fill_tags(Image& image, const std::vector<IndexEntry>& entries);
 
-  std::string lock_path() const { return root_ + "/lock"; }
+  std::string lock_path() const { return store_lock_path(root_); }
   std::string index_path() const { return root_ + "/index.json"; }
   Result<ImageIndex> read_index() const;
   Result<void> write_index(const ImageIndex& index) const;

@@ -26,6 +26,9 @@
 
 namespace imagebuilder::store {
 
+/// The lock file of the store at `root`.
+inline std::string store_lock_path(const std::string& root) { return root + "/lock"; }
+
 /// Holds the store's exclusive lock until destroyed.
 class StoreLock {
  public:

@@ -2,7 +2,8 @@
  * @file engine.cpp
  * @brief start (spawning the monitor), stop, kill, pause, wait, list, inspect; see engine.hpp.
  *
- * `create` and `remove` touch the image store (holds), so they live in image_lifecycle.cpp.
+ * `create` reads the image store, so it lives in image_lifecycle.cpp (the image-store half
+ * of the engine); `remove` in container_removal.cpp.
  */
 #include "minirun/engine/engine.hpp"
 
@@ -40,7 +41,6 @@ EngineOptions with_defaults(EngineOptions options) {
   const std::string dir = executable_dir();
   if (options.monitor_path.empty()) options.monitor_path = dir + "/minirun-monitor";
   if (options.init_path.empty()) options.init_path = dir + "/minirun-init";
-  if (options.self_path.empty()) options.self_path = dir + "/minirun";
   if (options.net_plugin_path.empty()) options.net_plugin_path = dir + "/minirun-net";
   return options;
 }
@@ -168,7 +168,7 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   // parent exits at once: the classic double fork, with the second fork moved out of
   // the big process.
   std::vector<std::string> args = {options_.monitor_path, "--detach", "--data-root", options_.data_root,
-                                   "--id", config.id, "--self", options_.self_path,
+                                   "--id", config.id,
                                    "--image-root", options_.image_root, "--init", options_.init_path,
                                    "--net", options_.net_plugin_path};
   if (attach) args.push_back("--attached");
@@ -257,7 +257,7 @@ Result<int> Engine::wait_attached() {
       char buffer[256];
       ssize_t n = ::read(channel.get(), buffer, sizeof buffer);
       if (n < 0 && errno == EINTR) continue;
-      // With --rm the monitor has become `minirun rm` after "exit N": the channel ends
+      // With --rm the monitor removes the container after "exit N": the channel ends
       // (EOF) only when the container is gone.
       if (n <= 0) break;
       received.append(buffer, static_cast<size_t>(n));

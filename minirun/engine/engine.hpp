@@ -47,7 +47,6 @@ struct EngineOptions {
   std::string image_root = "/var/lib/minirun/images";  ///< the imagebuilder store
   std::string monitor_path;  ///< minirun-monitor; default: next to this executable
   std::string init_path;     ///< minirun-init for --init; default: next to this executable
-  std::string self_path;     ///< the minirun executable (the monitor runs `rm` through it for --rm)
   std::string net_plugin_path;  ///< minirun-net (nftables changes); default: next to this executable
 };
 
@@ -71,6 +70,9 @@ struct Attach {
   int stdout_fd = 1;   ///< the monitor copies the container's stdout here (and to the log)
   int stderr_fd = 2;
 };
+
+/// The name of a container's hold on its image (`container:<short id>`, holds.hpp).
+std::string image_holder(const ContainerConfig& c);
 
 /// A container as `ps` and `inspect` see it.
 struct ContainerView {

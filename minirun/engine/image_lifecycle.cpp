@@ -1,12 +1,13 @@
 /**
  * @file image_lifecycle.cpp
- * @brief `create` and `rm`: the two moments a container touches the image store.
+ * @brief `create`: where a container meets the image store.
  *
  * `create` resolves the image in the imagebuilder store (the built-in `busybox` is made
  * on first use, the kit's stand-in for `docker pull`), merges the image's config with
  * the flags the way Docker does, makes sure the layers are unpacked, and puts a *hold*
  * on the image (`container:<id>`): `imagebuilder rmi` then refuses to delete an image a
- * container still needs, and says which container to remove first. `rm` releases it.
+ * container still needs, and says which container to remove first. `rm`
+ * (container_removal.cpp) releases it.
  *
  * Docker's merge rules, all here:
  *  - Entrypoint: `--entrypoint` replaces the image's, and then the image's Cmd is dropped
@@ -86,8 +87,6 @@ void merge_image_config(ContainerConfig& c, const CreateRequest& request, const 
     }
   }
 }
-
-std::string holder_of(const ContainerConfig& c) { return "container:" + c.id.substr(0, 12); }
 
 }  // namespace
 
@@ -174,57 +173,13 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
     undo_volumes();
     return std::move(made.error());
   }
-  if (auto held = images->add_hold(image->id, holder_of(c)); !held) {
+  if (auto held = images->add_hold(image->id, image_holder(c)); !held) {
     (void)store_.erase(c);
     undo_networks();
     undo_volumes();
     return std::move(held.error()).context("hold image " + reference);
   }
   return c;
-}
-
-Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remove_volumes) {
-  auto id = store_.resolve(id_or_name);
-  if (!id) return std::move(id.error());
-  auto config = store_.load_config(*id);
-  if (!config) {
-    // A directory without its config is what a create or rm killed half-way leaves:
-    // nothing runs from it (start needs the config), so it is simply deleted.
-    if (!sys::path_exists(store_.dir(*id) + "/config.json")) return sys::remove_tree(store_.dir(*id));
-    return std::move(config.error());
-  }
-  auto state = store_.load_state(*id);
-  if (!state) return std::move(state.error());
-  const ContainerState now = observe(*state);
-  const bool up = now.status == ContainerStatus::running || now.status == ContainerStatus::paused ||
-                  now.status == ContainerStatus::restarting;
-  if (up && !force)
-    return Error("you cannot remove a running container " + config->name +
-                 ": stop it first (`minirun stop " + config->name + "`) or use `minirun rm -f`");
-  if (up || now.monitor_lost) {
-    (void)store_.update_state(*id, [](ContainerState& s) { s.stop_requested = true; });
-    (void)runtime().kill(*id, SIGKILL, true);
-    if (now.status == ContainerStatus::paused) (void)runtime().resume(*id);
-    auto after = wait_not_running(*id, 10'000);
-    if (!after) return std::move(after.error());
-  }
-  // Whatever a dead monitor left: the runtime container, its cgroup, the mount.
-  MINIRUN_TRY(clean_up_unsupervised(*config), "rm");
-  if (auto images = store::ImageStore::open(options_.image_root); images) {
-    if (auto image_id = store::Digest::parse(config->image_id); image_id)
-      (void)images->remove_hold(*image_id, holder_of(*config));
-  }
-  for (const auto& a : config->networks) MINIRUN_TRY(disconnect_network(networks_, *config, a), "rm");
-  MINIRUN_TRY(store_.erase(*config), "rm");
-  if (remove_volumes) {
-    VolumeStore volumes(store_.volumes_root());
-    for (const auto& m : config->mounts) {
-      if (m.type != "volume") continue;
-      auto volume = volumes.inspect(m.source);
-      if (volume && volume->anonymous) (void)volumes.remove(m.source, {});
-    }
-  }
-  return sys::ok();
 }
 
 }  // namespace minirun::engine

@@ -28,6 +28,7 @@
 #include "minirun/engine/container_network.hpp"
 #include "minirun/engine/container_store.hpp"
 #include "minirun/engine/embedded_dns.hpp"
+#include "minirun/engine/engine.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/loopback.hpp"
 #include "minirun/engine/restart_policy.hpp"
@@ -528,14 +529,16 @@ int Supervisor::run() {
     s.monitor_start_time = 0;
   });
   if (args_.attached) tell(status_fd_, "exit " + std::to_string(exit_code));
-  if (config_.auto_remove && !first_start_failed && !args_.self_path.empty()) {
-    // --rm: become `minirun rm -v ID`. The status channel stays open across the exec, so
-    // an attached `run --rm` returns only once the container is gone.
-    std::string data_root = args_.data_root, image_root = args_.image_root, id = config_.id;
-    const char* argv[] = {"minirun", "--data-root", data_root.c_str(), "--image-root", image_root.c_str(),
-                          "rm",      "-v",          id.c_str(),        nullptr};
-    ::execv(args_.self_path.c_str(), const_cast<char* const*>(argv));
-    std::fprintf(stderr, "minirun-monitor: exec %s: %s\n", args_.self_path.c_str(), std::strerror(errno));
+  if (config_.auto_remove && !first_start_failed) {
+    // --rm: remove the container here (container_removal.cpp). The status channel stays
+    // open until then, so an attached `run --rm` returns only once the container is gone.
+    EngineOptions options;
+    options.data_root = args_.data_root;
+    options.image_root = args_.image_root;
+    options.init_path = args_.init_path;
+    options.net_plugin_path = args_.net_plugin_path;
+    if (auto removed = Engine(options).remove(config_.id, false, true); !removed)
+      std::fprintf(stderr, "minirun-monitor: --rm: %s\n", removed.error().what().c_str());
   }
   return 0;
 }

@@ -19,8 +19,9 @@
  *  4. on exit: reaps the init, reads the cgroup's OOM-kill count, deletes the runtime
  *     container (cgroup and all), records ExitCode / OOMKilled / FinishedAt;
  *  5. applies the restart policy (restart_policy.hpp) with Docker's back-off, or
- *     unmounts the rootfs and exits; with --rm it becomes `minirun rm` (execve(2)), so
- *     removal is written once.
+ *     unmounts the rootfs and exits; with --rm it first removes the container itself,
+ *     with the engine's own `rm` code (Engine::remove, container_removal.cpp), so
+ *     removal is written once and costs no second program start.
  *
  * The monitor writes state.json but never needs to be asked anything: `stop` signals
  * the container and watches the state (engine.hpp). If the monitor is killed, the
@@ -41,8 +42,7 @@ namespace minirun::engine {
 struct MonitorArgs {
   std::string data_root;
   std::string id;
-  std::string self_path;     ///< the minirun binary, for --rm (runs `minirun rm`)
-  std::string image_root;    ///< passed on to `minirun rm`
+  std::string image_root;    ///< the image store, whose hold --rm releases
   std::string init_path;     ///< minirun-init, bind-mounted for --init
   std::string net_plugin_path;  ///< minirun-net, to take published ports down at the end
   bool attached = false;     ///< copy output to fds 4/5 and report the exit code on fd 3

@@ -33,7 +33,6 @@ Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
     if (!v) return std::move(v.error());
     if (flag == "--data-root") args.data_root = *v;
     else if (flag == "--id") args.id = *v;
-    else if (flag == "--self") args.self_path = *v;
     else if (flag == "--image-root") args.image_root = *v;
     else if (flag == "--init") args.init_path = *v;
     else if (flag == "--net") args.net_plugin_path = *v;

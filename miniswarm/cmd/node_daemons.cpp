@@ -94,7 +94,6 @@ minirun::sys::Result<RunningAgent> start_agent(const DaemonOptions& options,
   agent::EngineBackendOptions backend;
   backend.engine.data_root = options.state_dir + "/engine";
   backend.engine.image_root = options.image_root;
-  backend.engine.self_path = minirun::engine::executable_dir() + "/minirun";
   backend.node_id = identity->node_id;
   backend.network_mode = options.task_network;
   // Images the node lacks come from the manager's registry, with this node's certificate.

@@ -48,6 +48,27 @@ TEST_F(EngineLifecycle, ROOT_RunRmPrintsOutputAndLeavesNoContainer) {
   EXPECT_TRUE(directory_entries(data_root() + "/containers").empty());
 }
 
+TEST_F(EngineLifecycle, ROOT_RunRmReleasesTheImageHoldAttachedOrDetached) {
+  // The monitor removes a --rm container itself (container_removal.cpp), hold and all:
+  // while it runs `holds/<image>/container:<id>` exists, afterwards it is gone.
+  MINIRUN_REQUIRE_ROOT();
+  auto hold_files = [&] {
+    size_t n = 0;
+    for (const auto& image : directory_entries(image_root() + "/holds"))
+      n += directory_entries(image_root() + "/holds/" + image).size();
+    return n;
+  };
+  auto attached = mr("run", "--rm", "busybox", "true");
+  EXPECT_EQ(attached.exit_code, 0) << attached.err;
+  EXPECT_EQ(hold_files(), 0u) << "attached --rm left a hold";
+  auto detached = mr("run", "-d", "--rm", "busybox", "sleep", "0.5");
+  ASSERT_EQ(detached.exit_code, 0) << detached.err;
+  EXPECT_EQ(hold_files(), 1u) << "a running container holds its image";
+  for (int i = 0; i < 100 && !directory_entries(data_root() + "/containers").empty(); ++i) ::usleep(50'000);
+  EXPECT_TRUE(directory_entries(data_root() + "/containers").empty());
+  EXPECT_EQ(hold_files(), 0u) << "detached --rm left a hold";
+}
+
 TEST_F(EngineLifecycle, ROOT_OnlyARemovedContainersRootIsVolatile) {
   // --rm: the upper dir goes with the container, so its overlay is mounted `volatile`
   // (no sync of the host's disk at the unmount); a kept container's is not.

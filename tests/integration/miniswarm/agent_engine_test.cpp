@@ -33,7 +33,6 @@ class AgentEngine : public EngineFixture {
     EngineBackendOptions o;
     o.engine.data_root = data_root();
     o.engine.image_root = image_root();
-    o.engine.self_path = minirun;
     o.engine.monitor_path = bin_dir + "/minirun-monitor";
     o.engine.net_plugin_path = bin_dir + "/minirun-net";
     o.node_id = "n1";

@@ -24,7 +24,6 @@ TEST(MonitorArgs, RequiredFlagsAloneAreEnough) {
   ASSERT_TRUE(args.ok()) << args.error().what();
   EXPECT_EQ(args->data_root, "/d");
   EXPECT_EQ(args->id, "abc");
-  EXPECT_EQ(args->self_path, "");
   EXPECT_EQ(args->image_root, "");
   EXPECT_EQ(args->init_path, "");
   EXPECT_FALSE(args->attached);
@@ -32,12 +31,11 @@ TEST(MonitorArgs, RequiredFlagsAloneAreEnough) {
 }
 
 TEST(MonitorArgs, EveryFlagIsRead) {
-  auto args = parse({"--attached", "--detach", "--id", "abc", "--self", "/bin/minirun", "--image-root", "/img", "--init",
+  auto args = parse({"--attached", "--detach", "--id", "abc", "--image-root", "/img", "--init",
                      "/bin/minirun-init", "--data-root", "/d"});
   ASSERT_TRUE(args.ok()) << args.error().what();
   EXPECT_EQ(args->data_root, "/d");
   EXPECT_EQ(args->id, "abc");
-  EXPECT_EQ(args->self_path, "/bin/minirun");
   EXPECT_EQ(args->image_root, "/img");
   EXPECT_EQ(args->init_path, "/bin/minirun-init");
   EXPECT_TRUE(args->attached);

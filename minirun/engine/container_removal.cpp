@@ -1,0 +1,88 @@
+/**
+ * @file container_removal.cpp
+ * @brief `rm`: what a container leaves behind, taken away in order; see engine.hpp.
+ *
+ * A container that has exited still owns things on the host, and `rm` (Engine::remove)
+ * releases each one, most permanent last:
+ *
+ *  1. a container that still runs is refused, or with `-f` killed (and its monitor
+ *     waits for the exit, as after `stop`);
+ *  2. what a monitor that died (or was killed) could not clean up: the runtime's
+ *     container and cgroup, the overlay mount, published ports, its DNS names;
+ *  3. the hold on its image (holds.hpp in the image store), so `imagebuilder rmi`
+ *     may now delete the image;
+ *  4. its addresses on its networks;
+ *  5. its directory and its name (ContainerStore::erase: renamed out of sight first);
+ *  6. with `-v`, the anonymous volumes it made (named volumes are never removed here).
+ *
+ * A crash at any point leaves a container that a second `rm` finishes: every step
+ * tolerates finding its part already gone.
+ *
+ * `run --rm` removes the container as soon as it exits, and the container's monitor
+ * does it, calling this same function from its own process once it has recorded the
+ * exit: so the container is gone even when the `run` that started it was killed or ran
+ * detached (`run -d --rm`). It used to exec `minirun rm`, a second program start plus
+ * a second look-up of everything, for every `run --rm`. This file and the hold code
+ * are in the engine library the monitor links (not the image-store half, whose archive
+ * code would make the static monitor ten times bigger).
+ *
+ * Reference: `docker rm` and `docker run --rm`. Lab: labs/01-image-and-container.
+ */
+#include <signal.h>
+
+#include "imagebuilder/store/holds.hpp"
+#include "minirun/engine/container_network.hpp"
+#include "minirun/engine/engine.hpp"
+#include "minirun/engine/volumes.hpp"
+#include "minirun/sys/file.hpp"
+
+namespace minirun::engine {
+
+std::string image_holder(const ContainerConfig& c) { return "container:" + c.id.substr(0, 12); }
+
+Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remove_volumes) {
+  auto id = store_.resolve(id_or_name);
+  if (!id) return std::move(id.error());
+  auto config = store_.load_config(*id);
+  if (!config) {
+    // A directory without its config is what a create or rm killed half-way leaves:
+    // nothing runs from it (start needs the config), so it is simply deleted.
+    if (!sys::path_exists(store_.dir(*id) + "/config.json")) return sys::remove_tree(store_.dir(*id));
+    return std::move(config.error());
+  }
+  auto state = store_.load_state(*id);
+  if (!state) return std::move(state.error());
+  const ContainerState now = observe(*state);
+  const bool up = now.status == ContainerStatus::running || now.status == ContainerStatus::paused ||
+                  now.status == ContainerStatus::restarting;
+  if (up && !force)
+    return Error("you cannot remove a running container " + config->name +
+                 ": stop it first (`minirun stop " + config->name + "`) or use `minirun rm -f`");
+  if (up || now.monitor_lost) {
+    (void)store_.update_state(*id, [](ContainerState& s) { s.stop_requested = true; });
+    (void)runtime().kill(*id, SIGKILL, true);
+    if (now.status == ContainerStatus::paused) (void)runtime().resume(*id);
+    auto after = wait_not_running(*id, 10'000);
+    if (!after) return std::move(after.error());
+  }
+  // Whatever a dead monitor left: the runtime container, its cgroup, the mount.
+  MINIRUN_TRY(clean_up_unsupervised(*config), "rm");
+  // Only a directory that is an image store gets its lock file touched.
+  if (sys::path_exists(options_.image_root + "/oci-layout")) {
+    if (auto image_id = imagebuilder::store::Digest::parse(config->image_id); image_id)
+      (void)imagebuilder::store::release_hold(options_.image_root, *image_id, image_holder(*config));
+  }
+  for (const auto& a : config->networks) MINIRUN_TRY(disconnect_network(networks_, *config, a), "rm");
+  MINIRUN_TRY(store_.erase(*config), "rm");
+  if (remove_volumes) {
+    VolumeStore volumes(store_.volumes_root());
+    for (const auto& m : config->mounts) {
+      if (m.type != "volume") continue;
+      auto volume = volumes.inspect(m.source);
+      if (volume && volume->anonymous) (void)volumes.remove(m.source, {});
+    }
+  }
+  return sys::ok();
+}
+
+}  // namespace minirun::engine
