@@ -63,7 +63,9 @@ Result<std::string> random_hex(size_t bytes) {
   return hex;
 }
 
-std::string now_rfc3339() {
+/// Whole seconds, as `docker volume inspect` shows CreatedAt (sys::now_rfc3339, used
+/// for containers, has nanoseconds like Docker's container times).
+std::string volume_created_at() {
   std::time_t now = std::time(nullptr);
   std::tm utc{};
   ::gmtime_r(&now, &utc);
@@ -270,7 +272,7 @@ Result<Volume> VolumeStore::create(const std::string& name, const std::map<std::
     Volume volume;
     volume.name = actual;
     volume.mountpoint = dir_path + "/" + kDataDir;
-    volume.created_at = now_rfc3339();
+    volume.created_at = volume_created_at();
     volume.labels = labels;
     volume.anonymous = name.empty();
     MINIRUN_TRY(write_state_at(dir.get(), state_json(volume).dump(2) + "\n", dir_path + "/" + kStateFile),
