@@ -7,7 +7,7 @@
  * names the path in its error. Writes go through a single write(2), which matters for
  * kernel files such as `uid_map` and `cgroup.procs` that must be written in one go.
  *
- * Man pages: open(2), read(2), write(2), mkdir(2), rename(2).
+ * Man pages: open(2), read(2), write(2), mkdir(2), rename(2) (renameat2, RENAME_EXCHANGE).
  */
 #pragma once
 
@@ -33,8 +33,11 @@ Result<std::string> read_file(const std::string& path);
 Result<void> write_file(const std::string& path, std::string_view data, int flags = O_WRONLY | O_TRUNC | O_CREAT,
                         mode_t mode = 0644);
 
-/// Writes to a temporary file in the same directory, then rename(2)s it into place, so
-/// a reader sees the old content or the new one, never half (state.json).
+/// Writes to a temporary file in the same directory, then swaps it into place, so a
+/// reader sees the old content or the new one, never half (state.json). The swap is
+/// renameat2(RENAME_EXCHANGE) plus an unlink of the old file when there is one (cheaper
+/// than rename over it on ext4; file.cpp says why), a plain rename(2) otherwise. Not
+/// durable: after a power cut a recent rewrite may read as an empty file.
 Result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode = 0644);
 
 /// mkdir -p. Existing directories are fine; returns an error naming the failing part.
