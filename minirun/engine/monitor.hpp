@@ -60,7 +60,7 @@ inline constexpr int kMonitorStderrFd = 5;
 /// supervised to its end).
 int run_monitor(const MonitorArgs& args);
 
-/// Parses the monitor's command line (`--data-root D --id ID [--self P] [--image-root R] [--init P] [--net P] [--attached]`).
+/// Parses the monitor's command line (`--data-root D --id ID [--image-root R] [--init P] [--net P] [--attached]`).
 sys::Result<MonitorArgs> parse_monitor_args(int argc, char** argv);
 
 }  // namespace minirun::engine
