@@ -119,6 +119,30 @@ TEST_F(EngineIsolation, ROOT_LoopbackWorksWithoutANetwork) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+TEST_F(EngineIsolation, ROOT_TheMonitorIsBackOnTheHostNetworkAfterBringingUpLo) {
+  // The monitor sets `lo` up inside the container's network namespace (loopback.cpp,
+  // from a forked child). Were the monitor itself to end up there, its later work
+  // (published ports, the DNS server's upstream queries) would happen inside the
+  // container's namespace.
+  MINIRUN_REQUIRE_ROOT();
+  std::string id = run_detached({"--network", "none", "busybox", "sleep", "60"});
+  ASSERT_FALSE(id.empty());
+  auto state = state_of(id);
+  const int monitor = state.value("MonitorPid", 0), init = state.value("Pid", 0);
+  ASSERT_GT(monitor, 0);
+  ASSERT_GT(init, 0);
+  auto netns_of = [](const std::string& pid) {
+    char link[64] = {};
+    ssize_t n = ::readlink(("/proc/" + pid + "/ns/net").c_str(), link, sizeof link - 1);
+    return n > 0 ? std::string(link, static_cast<size_t>(n)) : std::string("?");
+  };
+  EXPECT_EQ(netns_of(std::to_string(monitor)), netns_of("self")) << "the monitor stayed in the container's namespace";
+  EXPECT_NE(netns_of(std::to_string(init)), netns_of("self")) << "control: the container has its own";
+  auto lo = mr("exec", id, "cat", "/sys/class/net/lo/operstate", "/sys/class/net/lo/flags");
+  EXPECT_EQ(lo.exit_code, 0) << lo.err;
+  EXPECT_TRUE(contains(lo.out, "0x9")) << "lo is UP|LOOPBACK: " << lo.out;
+}
+
 TEST_F(EngineIsolation, ROOT_NoNewPrivilegesIsSet) {
   MINIRUN_REQUIRE_ROOT();
   auto r = mr("run", "--rm", "busybox", "grep", "NoNewPrivs", "/proc/self/status");
