@@ -59,11 +59,16 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   // is rewritten half a dozen times per `run`. The price: after a power cut, a file
   // written shortly before may read as empty (ext4 had not written its data yet); the
   // readers of state files treat that as state lost with the machine.
-  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+  // Only a regular file is swapped: exchanging with a directory (or a symlink) would
+  // move *it* to the temporary name, where rename(2) refuses with an error instead.
+  struct stat existing {};
+  const bool replace = ::lstat(path.c_str(), &existing) == 0 && S_ISREG(existing.st_mode);
+  if (replace && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
     ::unlink(tmp.c_str());  // now the old content
     return ok();
   }
-  // ENOENT: nothing to exchange with (a new file); EINVAL: a filesystem without exchange.
+  // A new file, something other than a file in the way (the error says so), or a
+  // filesystem without RENAME_EXCHANGE (EINVAL).
   if (::rename(tmp.c_str(), path.c_str()) < 0) {
     Error e = Error::from_errno("rename", tmp + "` to `" + path);
     ::unlink(tmp.c_str());

@@ -214,6 +214,19 @@ TEST(Files, AtomicWriteReplacesWholeFile) {
   EXPECT_FALSE(sys::path_exists(p + ".tmp"));
 }
 
+TEST(Files, AtomicWriteOverADirectoryFailsAndMovesNothing) {
+  // Swapping (RENAME_EXCHANGE) is only for a file in the way: a directory stays put
+  // and the write fails, as rename(2) over a directory does.
+  TempDir dir;
+  std::string p = dir.path() + "/state.json";
+  ASSERT_EQ(::mkdir(p.c_str(), 0755), 0);
+  EXPECT_FALSE(sys::write_file_atomic(p, "x").ok());
+  struct stat st {};
+  ASSERT_EQ(::lstat(p.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_FALSE(sys::path_exists(p + ".tmp"));
+}
+
 TEST(Files, AtomicWriteNeverShowsAReaderHalfAFile) {
   // The new file is swapped in whole (RENAME_EXCHANGE): a reader meanwhile gets the
   // old content or the new one, however the two interleave.
