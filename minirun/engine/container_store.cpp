@@ -139,13 +139,18 @@ Result<std::string> ContainerStore::resolve(const std::string& id_or_name) const
 
 namespace {
 
-/// Reads and parses one of a container's JSON files; errors name the container and file.
+/// Parses one of a container's JSON files; errors name the container and file.
+Result<nlohmann::json> parse_json(const std::string& text, const std::string& id, const char* file) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": " + file + " is not valid JSON");
+  return j;
+}
+
+/// Reads and parses one of a container's JSON files.
 Result<nlohmann::json> read_json(const std::string& path, const std::string& id, const char* file) {
   auto text = sys::read_file(path);
   if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
-  auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return Error("container " + id.substr(0, 12) + ": " + file + " is not valid JSON");
-  return j;
+  return parse_json(*text, id, file);
 }
 
 }  // namespace
@@ -157,11 +162,13 @@ Result<ContainerConfig> ContainerStore::load_config(const std::string& id) const
 }
 
 Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
+  auto text = sys::read_file(dir(id) + "/state.json");
+  if (!text) return std::move(text.error()).context("container " + id.substr(0, 12));
   // An empty state.json is what a power cut can leave of a rewrite whose data the
   // filesystem had not written yet (sys::write_file_atomic). Every process of the
   // container died with the machine, so it reads as dead, with the reason, and `rm`
   // can remove it, rather than as an error that blocks `ps` and `rm`.
-  if (auto text = sys::read_file(dir(id) + "/state.json"); text && text->find_first_not_of(" \t\n") == std::string::npos) {
+  if (text->find_first_not_of(" \t\n") == std::string::npos) {
     ContainerState lost;
     lost.status = ContainerStatus::dead;
     lost.exit_code = 255;
@@ -169,7 +176,7 @@ Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
                  "`minirun rm` removes the container";
     return lost;
   }
-  auto j = read_json(dir(id) + "/state.json", id, "state.json");
+  auto j = parse_json(*text, id, "state.json");
   if (!j) return std::move(j.error());
   return ContainerState::from_json(*j);
 }

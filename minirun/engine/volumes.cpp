@@ -17,13 +17,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <utility>
 
 #include "minirun/engine/copy_files.hpp"
 #include "minirun/engine/mount_specs.hpp"
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/mount.hpp"
+#include "minirun/sys/stamps.hpp"
 #include "minirun/sys/unique_fd.hpp"
 
 namespace minirun::engine {
@@ -63,16 +63,9 @@ Result<std::string> random_hex(size_t bytes) {
   return hex;
 }
 
-/// Whole seconds, as `docker volume inspect` shows CreatedAt (sys::now_rfc3339, used
-/// for containers, has nanoseconds like Docker's container times).
-std::string volume_created_at() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
+/// Whole seconds, as `docker volume inspect` shows CreatedAt: sys::now_rfc3339 (the
+/// containers' times, with nanoseconds like Docker's) cut after the seconds.
+std::string volume_created_at() { return sys::now_rfc3339().substr(0, 19) + "Z"; }
 
 std::string absolute_path(std::string path) {
   if (!path.empty() && path.front() == '/') return path;
