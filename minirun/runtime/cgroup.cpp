@@ -168,6 +168,15 @@ Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupLayout& layout, const st
   return new_cgroup_v2(layout, std::move(place), false);
 }
 
+Result<void> join_cgroup_self(std::vector<SelfJoinFile>& files) {
+  for (auto& file : files) {
+    // One write of "0": the kernel reads it as "the calling thread".
+    if (::write(file.fd.get(), "0", 1) != 1) return Error::from_errno("write", file.path).context("join its cgroup");
+    file.fd.reset();
+  }
+  return ok();
+}
+
 Result<std::unique_ptr<Cgroup>> open_cgroup(const CgroupLayout& layout, const std::vector<std::string>& paths) {
   if (paths.empty()) return Error("open cgroup: the state lists no cgroup directory");
   std::vector<CgroupPlace> places;

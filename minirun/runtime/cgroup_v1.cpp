@@ -6,9 +6,12 @@
  * `/sys/fs/cgroup/pids`, ... A container therefore gets one directory in each tree the
  * kit uses (memory, cpu, cpuacct, pids, cpuset, freezer, devices; two controllers
  * mounted together, such as `cpu,cpuacct`, share one directory), and a process joins it
- * by having its pid written into every one of them. Controllers that are not mounted are
- * skipped, unless the config asks for a limit only they could enforce: then create()
- * fails, naming the field, instead of silently running without the limit.
+ * by being written into every one of them. A new container process writes "0" into each
+ * `tasks` file itself (open_self_join_files()): moving oneself takes 30 us, moving
+ * another process by pid waits for an RCU grace period (5-15 ms here; see cgroup.hpp).
+ * Controllers that are not mounted are skipped, unless the config asks for a limit only
+ * they could enforce: then create() fails, naming the field, instead of silently running
+ * without the limit.
  *
  * What lands where (all written once, into a directory the kit has just made):
  *
@@ -47,6 +50,7 @@
  * Man pages: cgroups(7). Kernel docs: Documentation/admin-guide/cgroup-v1/{memory,
  * cpusets,devices,freezer-subsystem,pids}.rst. Lab: labs/04-cgroups.
  */
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -80,6 +84,7 @@ constexpr const char* devices_allow = "devices.allow";
 constexpr const char* devices_deny = "devices.deny";
 constexpr const char* freezer_state = "freezer.state";
 constexpr const char* cgroup_procs = "cgroup.procs";
+constexpr const char* tasks = "tasks";  // threads, one at a time; "0" is the writer itself
 }  // namespace knob
 
 /// How long freeze()/thaw() wait for the kernel to report the new state.
@@ -156,6 +161,17 @@ class CgroupV1 final : public Cgroup {
       MINIRUN_TRY(cgroupfs::write_knob(h.place.dir, knob::cgroup_procs, std::to_string(pid)),
                   "move pid " + std::to_string(pid) + " into its cgroup");
     return ok();
+  }
+
+  Result<std::vector<SelfJoinFile>> open_self_join_files() const override {
+    std::vector<SelfJoinFile> files;
+    for (const auto& h : hierarchies_) {
+      std::string path = h.place.dir + "/" + knob::tasks;
+      sys::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+      if (!fd) return Error::from_errno("open", path).context("cgroup");
+      files.push_back({std::move(fd), std::move(path)});
+    }
+    return files;
   }
 
   Result<std::vector<pid_t>> processes() const override {

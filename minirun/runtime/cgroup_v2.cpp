@@ -208,6 +208,8 @@ class CgroupV2 final : public Cgroup {
   void release() override { released_ = true; }
   std::vector<std::string> paths() const override { return {place_.dir}; }
   int clone_into_fd() const override { return leaf_fd_.get(); }
+  // CLONE_INTO_CGROUP starts the process inside: nothing for it to join.
+  Result<std::vector<SelfJoinFile>> open_self_join_files() const override { return std::vector<SelfJoinFile>{}; }
 
  private:
   enum class State { planned, created, opened, removed };

@@ -95,25 +95,20 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   MINIRUN_TRY(store_.reserve(options.id), "create");
   StateDirGuard state_dir(store_, options.id);
 
-  // Where the cgroup goes is decided now (an error here changes nothing); when it is
-  // made depends on the version. On v2, clone3(2) can start the child inside it
-  // (CLONE_INTO_CGROUP), so it is made first. On v1 the child has to be moved in after
-  // clone anyway, so the cgroup is made after clone too, while the child makes its
-  // mounts, so that parent and child can use two CPUs at once where the scheduler gives
-  // them two (on the lab VM it keeps both on one: docs/design/performance.md).
+  // The cgroup and its limits exist before the child does. On v2, clone3(2) starts the
+  // child inside it (CLONE_INTO_CGROUP); on v1 the child moves itself in, first thing,
+  // through the `tasks` files opened here (cgroup.hpp says why not by pid from here).
   auto layout = CgroupLayout::detect();
   if (!layout) return std::move(layout.error()).context("cgroups");
   auto cgroup = make_cgroup(*layout, spec->linux.cgroups_path, options.id);
   if (!cgroup) return std::move(cgroup.error()).context("linux.cgroupsPath");
   Resources resources = spec->linux.resources.value_or(Resources{});
   resources.devices = device_cgroup_rules(*spec);
-  const bool cgroup_after_clone = layout->uses_v1();
-  MINIRUN_TRY((*cgroup)->plan(resources), "cgroup");
-  if (!cgroup_after_clone) {
-    explain.begin();
-    MINIRUN_TRY((*cgroup)->create(resources), "cgroup");
-    explain.end(Step::create_cgroup);
-  }
+  explain.begin();
+  MINIRUN_TRY((*cgroup)->create(resources), "cgroup");
+  explain.end(Step::create_cgroup);
+  auto join_files = (*cgroup)->open_self_join_files();
+  if (!join_files) return std::move(join_files.error());
 
   std::optional<SeccompFilter> seccomp;
   if (spec->linux.seccomp) {
@@ -174,8 +169,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   ctx.joins = &*joins;
   ctx.new_user_namespace = spec->linux.find_namespace(NamespaceType::user) &&
                            spec->linux.find_namespace(NamespaceType::user)->path.empty();
+  ctx.cgroup_join = &*join_files;
   unsigned long long clone_flags = new_namespace_flags(spec->linux);
-  if (cgroup_after_clone && (clone_flags & CLONE_NEWCGROUP) != 0) {
+  if (!join_files->empty() && (clone_flags & CLONE_NEWCGROUP) != 0) {
     // A cgroup namespace is rooted where its creator is; the child makes its own once it
     // is in its cgroup (setup_steps.cpp), not here, in ours.
     clone_flags &= ~static_cast<unsigned long long>(CLONE_NEWCGROUP);
@@ -204,6 +200,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   sync->second.reset();
   console.reset();
   start_fd.reset();
+  join_files->clear();  // the child's copies are the ones it writes to
   explain.end(Step::clone, ("pid " + std::to_string(child->pid())).c_str());
 
   // From here until `go`, the child may fail on its own (a bad mount, say) and exit; its
@@ -214,16 +211,6 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
     if (theirs && theirs->first == SyncMessage::error) return Error(theirs->second);
     return ours;
   };
-  if (cgroup_after_clone) {
-    explain.begin();
-    if (auto r = (*cgroup)->create(resources); !r) return childs_error_first(std::move(r.error()).context("cgroup"));
-    explain.end(Step::create_cgroup);
-    explain.begin();
-    if (auto r = (*cgroup)->add_process(child->pid()); !r) {
-      return childs_error_first(std::move(r.error()).context("cgroup")).context("create `" + options.id + "`");
-    }
-    explain.end(Step::place_in_cgroup);
-  }
   if (ctx.new_user_namespace) {
     explain.begin();
     MINIRUN_TRY(write_id_mappings(child->pid(), spec->linux.uid_mappings, spec->linux.gid_mappings), "create");

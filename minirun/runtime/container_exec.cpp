@@ -6,7 +6,9 @@
  * process only has to *join* them. setns(2) accepts a pidfd and a set of CLONE_NEW*
  * flags (Linux 5.8+) and moves the caller into all of that process's namespaces at
  * once; joining the mount namespace also sets the caller's root and working directory
- * to the container's root, so no chroot is needed. The pid namespace is the exception
+ * to the container's root, so no chroot is needed. The cgroup is joined as the init
+ * joined it: clone3 starts the child inside on v2, and on v1 the child writes "0" into
+ * each `tasks` file itself (cgroup.hpp). The pid namespace is the exception
  * again: it applies to children only, so the runtime sets it for its next child and
  * clones. The child then drops privileges exactly like the container's init
  * (finish_and_exec), with the container's seccomp filter, and becomes the program.
@@ -50,6 +52,7 @@ struct ExecChild {
   const SeccompFilter* seccomp;
   int dmz_fd;
   bool explain;
+  std::vector<SelfJoinFile>* cgroup_join;  ///< v1: the container's `tasks` files
 };
 
 [[noreturn]] void exec_child(const ExecChild& c) {
@@ -62,7 +65,9 @@ struct ExecChild {
   // With --explain, exec narrates the privilege steps it shares with the init.
   Explainer explain(c.explain, STDERR_FILENO);
   sys::Error error("exec");
-  if (receive_sync(c.sync_fd)) {
+  if (auto joined = join_cgroup_self(*c.cgroup_join); !joined) {
+    error = std::move(joined.error());
+  } else if (receive_sync(c.sync_fd)) {
     // A session of its own first: only a session leader may take a controlling
     // terminal (TIOCSCTTY fails with EPERM otherwise, see ioctl_tty(2)).
     ::setsid();
@@ -143,17 +148,23 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
     if (!own_pid_ns) return Error::from_errno("open", "/proc/self/ns/pid");
     if (::setns(pidfd->get(), CLONE_NEWPID) < 0) return Error::from_errno("setns", "container pid namespace");
   }
+  std::vector<SelfJoinFile> join_files;
+  if (cgroup) {
+    auto files = cgroup->open_self_join_files();
+    if (!files) return std::move(files.error()).context("exec `" + id + "`");
+    join_files = std::move(*files);
+  }
   auto child = sys::clone_process(0, cgroup ? cgroup->clone_into_fd() : -1);
   if (pid_ns) (void)::setns(own_pid_ns.get(), CLONE_NEWPID);
   if (!child) return std::move(child.error()).context("exec");
   if (child->pid() == 0) {
     sync->first.reset();
     exec_child({pidfd->get(), join_flags, sync->second.get(), console_theirs.get(), &process,
-                seccomp ? &*seccomp : nullptr, dmz->get(), options_.explain});
+                seccomp ? &*seccomp : nullptr, dmz->get(), options_.explain, &join_files});
   }
   sync->second.reset();
   console_theirs.reset();
-  if (cgroup && cgroup->clone_into_fd() < 0) MINIRUN_TRY(cgroup->add_process(child->pid()), "exec");
+  join_files.clear();  // the child's copies are the ones it writes to
   MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go), "exec");
   auto reply = receive_sync(sync->first.get());
   if (reply) {

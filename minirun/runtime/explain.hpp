@@ -24,16 +24,16 @@ namespace minirun::runtime {
 
 /// Every setup step of a container, in the order they are described
 /// (docs/design/runtime-setup-order.md). The number printed is this order; the lines come
-/// in the order the steps run, and the parent and child run side by side for a while: on
-/// cgroup v1 the parent makes the cgroup (2) and moves the child into it (5) after
-/// clone (4), while the child makes its mounts (7-9); with a new user namespace the child
-/// waits for the parent (10) before anything else.
+/// in the order the steps run, and the parent and child run side by side for a while:
+/// after clone (4) the child moves itself into its cgroup (5, cgroup v1) and makes its
+/// mounts (7-9) while the parent writes the state file; with a new user namespace the
+/// child waits for the parent (10) before its mounts.
 enum class Step : int {
   load_config,
   create_cgroup,
   compile_seccomp,
   clone,
-  place_in_cgroup,
+  join_cgroup,
   write_id_maps,
   make_mounts_private,
   bind_rootfs,

@@ -41,12 +41,12 @@ static const StepInfo kSteps[] = {
     {"create_cgroup", "cgroups(7)", "make the cgroup and write limits before any process exists"},
     {"compile_seccomp", "seccomp_rule_add(3)", "compile the filter in the parent, so the child only loads it"},
     {"clone", "clone(2)", "the first process, born in its new namespaces"},
-    {"place_in_cgroup", "cgroups(7)", "move it into its cgroup while it makes its mounts; it waits for this"},
+    {"join_cgroup", "cgroups(7)", "the child moves itself into its cgroup (v1): \"0\" into each `tasks` file"},
     {"write_id_maps", "user_namespaces(7)", "give the new user namespace its uid/gid maps"},
     {"make_mounts_private", "mount_namespaces(7)", "no mount below may propagate back to the host"},
     {"bind_rootfs", "mount(2)", "pivot_root needs the new root to be a mount point"},
     {"config_mounts", "mount(2)", "the config's mounts, in order, targets resolved inside the rootfs"},
-    {"wait_for_parent", "socketpair(2)", "the child waits until the parent has placed it in its cgroup"},
+    {"wait_for_parent", "socketpair(2)", "the child waits for the parent's go (id maps written, the hooks' state)"},
     {"join_namespaces", "setns(2)", "join the namespaces the config names by path"},
     {"cgroup_namespace", "cgroup_namespaces(7)", "a cgroup namespace rooted at the container's cgroup, now that it is in it"},
     {"cgroup_mounts", "mount(2)", "the config's cgroup mount and those after it, in the container's cgroup view"},
@@ -241,11 +241,19 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   // would keep read() from ever seeing end-of-file.
   if (ctx.start_pipe_fd >= 0) ::close(ctx.start_pipe_fd);
 
+  // cgroup v1: into the container's cgroup before anything else, so that everything
+  // below is counted and limited there. (On v2 clone3 started us inside it.)
+  if (ctx.cgroup_join != nullptr && !ctx.cgroup_join->empty()) {
+    explain.begin();
+    if (auto r = join_cgroup_self(*ctx.cgroup_join); !r) return std::move(r.error()).context("linux.cgroupsPath");
+    explain.end(Step::join_cgroup, (std::to_string(ctx.cgroup_join->size()) + " hierarchies").c_str());
+  }
+
   // When the child must wait for the parent before anything else: a new user namespace
   // has no uid/gid maps until the parent writes them, and namespaces joined by path
   // change what the mounts below mean. Otherwise the child makes its mounts while the
-  // parent makes the cgroup and moves it in, and waits only before the steps that need
-  // the cgroup: the two processes use both CPUs instead of taking turns.
+  // parent writes the state file, and waits only before the steps that could depend on
+  // the parent (the hooks' state): the two processes use both CPUs where they have two.
   bool wait_first = ctx.new_user_namespace || (ctx.joins && !ctx.joins->empty());
   std::string state_json = "{}";
   auto await_parent = [&]() -> Result<void> {
@@ -306,7 +314,7 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
     // On cgroup v1 the child was cloned in the parent's cgroup (no CLONE_INTO_CGROUP),
     // and a cgroup namespace is rooted at the cgroup its creator is in. Made at clone,
     // it would be rooted at the *parent's* cgroup and the container would see
-    // /minirun/ID in /proc/self/cgroup. Made now, inside its own cgroup, it shows `/`.
+    // /minirun/ID in /proc/self/cgroup. Made now, after join_cgroup, it shows `/`.
     explain.begin();
     if (::unshare(CLONE_NEWCGROUP) < 0) return Error::from_errno("unshare(CLONE_NEWCGROUP)").context("linux.namespaces");
     explain.end(Step::cgroup_namespace);

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "minirun/runtime/cgroup.hpp"
 #include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/namespaces.hpp"
 #include "minirun/runtime/rootfs.hpp"
@@ -42,11 +43,14 @@ struct InitContext {
   int start_pipe_fd = -1;               ///< the pipe's write end (parent's), closed in the child
   const SeccompFilter* seccomp = nullptr;  ///< compiled filter, or nullptr
   CgroupBinds cgroups;                  ///< own cgroup dirs for the /sys/fs/cgroup mount
+  /// cgroup v1: the `tasks` files the child writes "0" into to move itself into its
+  /// cgroup (cgroup.hpp); empty on v2, where it is born inside.
+  std::vector<SelfJoinFile>* cgroup_join = nullptr;
   const std::vector<NamespaceToJoin>* joins = nullptr;
   bool new_user_namespace = false;
   bool new_mount_namespace = false;
   /// cgroup v1: the child was cloned without CLONE_NEWCGROUP and makes its cgroup
-  /// namespace itself once the parent has moved it into its cgroup (see setup_steps.cpp).
+  /// namespace itself once it has moved into its cgroup (see setup_steps.cpp).
   bool unshare_cgroup_namespace = false;
   int console_socket = -1;              ///< where to send the pty master (terminal: true)
   int dmz_fd = -1;                      ///< sealed minirun-dmz, exec'd last (dmz.hpp)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -189,6 +190,68 @@ TEST_F(CgroupV1Real, ROOT_LimitsProcessesFreezeAndDestroy) {
   auto destroyed = cgroup->destroy();
   ASSERT_TRUE(destroyed.ok()) << destroyed.error().what();
   for (const auto& dir : paths) EXPECT_FALSE(sys::path_exists(dir)) << dir;
+}
+
+TEST_F(CgroupV1Real, ROOT_ANewProcessMovesItselfIntoEveryHierarchy) {
+  // What a container's init and an `exec` do on v1 (cgroup.hpp): the runtime opens the
+  // `tasks` files, the new process writes "0" into each. Here the child first gives up
+  // root, as a child in a new user namespace effectively has: the kernel must judge the
+  // move by the credentials of whoever opened the file.
+  MINIRUN_REQUIRE_ROOT();
+  REQUIRE_CGROUP_V1();
+  Resources r;
+  r.pids_limit = 16;
+  auto cgroup = make();
+  ASSERT_TRUE(cgroup);
+  ASSERT_TRUE(cgroup->create(r).ok());
+  auto files = cgroup->open_self_join_files();
+  ASSERT_TRUE(files.ok()) << files.error().what();
+  auto paths = cgroup->paths();
+  ASSERT_EQ(files->size(), paths.size());
+
+  pid_t child = spawn([&]() {
+    if (::setresgid(65534, 65534, 65534) < 0 || ::setresuid(65534, 65534, 65534) < 0) return 10;
+    auto joined = join_cgroup_self(*files);
+    if (!joined) {
+      std::fprintf(stderr, "%s\n", joined.error().what().c_str());
+      return 11;
+    }
+    std::string own = read("/proc/self/cgroup") + "\n";  // lines like "7:memory:/minirun/ID"
+    for (const auto& dir : paths) {
+      std::string relative;
+      for (const auto& [controller, mount] : layout_.v1_mounts)
+        if (dir.compare(0, mount.size() + 1, mount + "/") == 0) relative = dir.substr(mount.size());
+      if (relative.empty() || own.find(":" + relative + "\n") == std::string::npos) {
+        std::fprintf(stderr, "not in %s:\n%s\n", dir.c_str(), own.c_str());
+        return 12;
+      }
+    }
+    return 0;
+  });
+  ASSERT_GT(child, 0);
+  files->clear();  // the child has its own copies
+  EXPECT_EQ(go_and_wait(child), 0);
+  auto destroyed = cgroup->destroy();
+  ASSERT_TRUE(destroyed.ok()) << destroyed.error().what();
+}
+
+TEST_F(CgroupV1Real, ROOT_JoiningARemovedCgroupFailsNamingTheFile) {
+  MINIRUN_REQUIRE_ROOT();
+  REQUIRE_CGROUP_V1();
+  auto cgroup = make();
+  ASSERT_TRUE(cgroup);
+  ASSERT_TRUE(cgroup->create(Resources{}).ok());
+  auto files = cgroup->open_self_join_files();
+  ASSERT_TRUE(files.ok()) << files.error().what();
+  ASSERT_TRUE(cgroup->destroy().ok());
+  pid_t child = spawn([&]() {
+    auto joined = join_cgroup_self(*files);
+    if (joined) return 1;
+    return joined.error().what().find("/tasks") != std::string::npos ? 0 : 2;
+  });
+  ASSERT_GT(child, 0);
+  files->clear();
+  EXPECT_EQ(go_and_wait(child), 0) << "the join succeeded, or its error does not name the tasks file";
 }
 
 TEST_F(CgroupV1Real, ROOT_SameIdTwiceFailsAndKeepsTheFirst) {
