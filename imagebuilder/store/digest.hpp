@@ -8,11 +8,13 @@
  * again. The OCI image spec calls such a name a *digest* and writes it
  * `algorithm:encoded`; this kit, like Docker, uses only `sha256`.
  *
- * Hashing is OpenSSL's (EVP interface), which uses the CPU's SHA extensions when they
- * exist: digesting a layer runs at well over 1 GB/s, so it is never what a build waits
- * for (tests/bench/layer_digest_bench.cpp measures it).
+ * Hashing is GNU Nettle's, which uses the CPU's SHA extensions when they exist:
+ * digesting a layer runs at well over 1 GB/s, so it is never what a build waits for
+ * (tests/bench/layer_digest_bench.cpp measures it), and it needs no set-up, so hashing
+ * one small manifest costs microseconds (digest.cpp says why not OpenSSL).
  *
- * Specs: OCI image-spec `descriptor.md` (Digests). Man pages: sha256sum(1), EVP_DigestInit(3).
+ * Specs: OCI image-spec `descriptor.md` (Digests). Man pages: sha256sum(1); Nettle's
+ * manual, "Recommended hash functions" (`info nettle`).
  * Lab: labs/01-image-and-container (`ls blobs/sha256`, then `sha256sum` a blob).
  */
 #pragma once

@@ -3,9 +3,9 @@
  * @brief How fast are layer digests and layer tars? The kit against sha256sum and tar.
  *
  * Two questions a build asks of every layer:
- *  1. digest: SHA-256 of a 1 GiB file with digest_file() (OpenSSL, 1 MiB reads) and with
+ *  1. digest: SHA-256 of a 1 GiB file with digest_file() (Nettle, 1 MiB reads) and with
  *     coreutils' `sha256sum` on the same file, in the same run. The kit aims at
- *     >= 1 GB/s, which OpenSSL reaches on CPUs with the SHA extensions (`sha_ni` in
+ *     >= 1 GB/s, which Nettle reaches on CPUs with the SHA extensions (`sha_ni` in
  *     /proc/cpuinfo); without them expect about half.
  *  2. tar: write_layer() of a tree (many small files plus one big file) against
  *     `tar -cf` of the same tree. write_layer also hashes every byte (the diff_id) and
