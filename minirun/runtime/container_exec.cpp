@@ -165,7 +165,13 @@ Result<int> Runtime::exec(const std::string& id, const Process& process, const E
   sync->second.reset();
   console_theirs.reset();
   join_files.clear();  // the child's copies are the ones it writes to
-  MINIRUN_TRY(send_sync(sync->first.get(), SyncMessage::go), "exec");
+  if (auto sent = send_sync(sync->first.get(), SyncMessage::go); !sent) {
+    // The child fails without waiting for `go` when it cannot join the cgroup (the
+    // container was deleted meanwhile): its message says so.
+    auto theirs = receive_sync_nowait(sync->first.get());
+    if (theirs && theirs->first == SyncMessage::error) return Error(theirs->second).context("exec in `" + id + "`");
+    return std::move(sent.error()).context("exec");
+  }
   auto reply = receive_sync(sync->first.get());
   if (reply) {
     // A message means the child failed before execve; EOF (an error here) means success.
