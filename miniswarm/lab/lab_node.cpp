@@ -189,6 +189,14 @@ Result<int> remove_node_cgroups(const std::string& state_dir) {
         if (errno != EBUSY) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
+      // The runtime's default placement is `<its own cgroup>/minirun/<id>`, and the runtime
+      // removes that shared `minirun` parent with the last container that used it. A
+      // killed node's runtime never got to: remove it here once it is empty (rmdir fails,
+      // harmlessly, while another container still uses it).
+      const std::string parent = dir_path.substr(0, dir_path.find_last_of('/'));
+      if (parent.size() > 15 && parent.substr(parent.find_last_of('/') + 1) == "minirun" &&
+          ::rmdir(parent.c_str()) == 0)
+        ++removed;
     }
   }
   return removed;

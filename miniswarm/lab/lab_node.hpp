@@ -32,7 +32,9 @@
  * power cut leaves behind outside the node: the kernel removes the node's mounts with
  * its mount namespace and its processes with its PID namespace, but an empty cgroup
  * directory stays until someone rmdir(2)s it. remove_node_cgroups() does, for the
- * recorded paths only, and only when they are empty (rmdir refuses otherwise).
+ * recorded paths only, and only when they are empty (rmdir refuses otherwise); and for
+ * the runtime's shared `minirun` parent above them, which the runtime itself removes
+ * with its last container but a killed node's runtime never gets to.
  *
  * Left out: a user namespace (the nodes run as root, as the daemons on a real node do),
  * a private /sys (remounting sysfs would hide /sys/fs/cgroup, which the node's runtime
@@ -71,8 +73,8 @@ minirun::sys::Result<void> kill_node_init(const ProcessId& id);
 minirun::sys::Result<void> stop_node_init(const ProcessId& id, int grace_ms);
 
 /// Removes the cgroup directories the node's containers left (read from the engine's
-/// state files under `state_dir`/engine/runtime): only those that exist and are empty.
-/// Returns how many it removed.
+/// state files under `state_dir`/engine/runtime), and a `minirun` parent above one of
+/// them: only those that exist and are empty. Returns how many it removed.
 minirun::sys::Result<int> remove_node_cgroups(const std::string& state_dir);
 
 }  // namespace miniswarm::lab
