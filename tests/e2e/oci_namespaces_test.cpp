@@ -17,14 +17,19 @@
  *  - cgroup_namespaces(7): /proc/self/cgroup inside shows the container's own cgroup
  *    as `/`, so the host's layout (and the container's id in it) does not leak in.
  *    Control: without a cgroup namespace the same file shows the host path.
+ *  - user_namespaces(7): with uid/gid maps, root inside is an unprivileged uid outside
+ *    and cannot write a host root's file bind-mounted in read-write. Control: without a
+ *    user namespace the same write goes through.
  *
  * Lab: labs/03-namespaces.
  */
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <fstream>
 #include <set>
 
 #include "tests/e2e/oci_fixture.hpp"
@@ -36,6 +41,7 @@ class OciPidNamespace : public OciFixture {};
 class OciPivotRoot : public OciFixture {};
 class OciUtsNamespace : public OciFixture {};
 class OciCgroupNamespace : public OciFixture {};
+class OciUserNamespace : public OciFixture {};
 
 TEST_F(OciPidNamespace, ROOT_ContainerInitIsPid1) {
   MINIRUN_REQUIRE_ROOT();
@@ -197,6 +203,54 @@ TEST_F(OciCgroupNamespace, ROOT_OwnCgroupIsTheRootInside) {
   });
   ASSERT_EQ(outside.exit_code, 0) << outside.err;
   EXPECT_NE(outside.out.find("/minirun"), std::string::npos) << "the control sees no host path: " << outside.out;
+}
+
+TEST_F(OciUserNamespace, ROOT_RootInsideIsNobodyOnTheHost) {
+  MINIRUN_REQUIRE_ROOT();
+  // uid 0 inside is uid 100000 outside. The test tries what only the host's root could
+  // do: append to a root-owned, read-only-for-others file bind-mounted in read-write.
+  // Inside its own user namespace the container's root holds every capability, but not
+  // over an inode whose owner is not mapped into that namespace: the write must fail.
+  // The container's pid 1 must still be in its cgroup (cgroup v1: it moved itself in
+  // with a file the runtime opened, before it had any uid mapping at all).
+  ASSERT_EQ(::chmod(scratch().c_str(), 0755), 0);  // the mapped root must reach the rootfs
+  const std::string host_file = scratch() + "/host-file";
+  std::ofstream(host_file) << "host\n";
+  ASSERT_EQ(::chmod(host_file.c_str(), 0644), 0);
+  const std::string script =
+      "id -u; cat /proc/self/uid_map; cat /proc/self/cgroup; "
+      "if echo pwned >> /host-file; then echo WROTE; else echo REFUSED; fi";
+  auto with_file = [&](nlohmann::json& c) {
+    c["mounts"].push_back({{"destination", "/host-file"}, {"type", "bind"}, {"source", host_file},
+                           {"options", {"rbind", "rw"}}});
+  };
+  const std::string bundle = make_script_bundle(script, [&](nlohmann::json& c) {
+    with_file(c);
+    c["linux"]["namespaces"].push_back({{"type", "user"}});
+    c["linux"]["uidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+    c["linux"]["gidMappings"] = {{{"containerID", 0}, {"hostID", 100000}, {"size", 65536}}};
+  });
+  ASSERT_FALSE(bundle.empty());
+  // The image's files belong to the container's root, as they would after a chown to
+  // the mapped range (the runtime makes mount points in the rootfs as that root).
+  auto chowned = run_command({"chown", "-R", "100000:100000", bundle + "/rootfs"});
+  ASSERT_EQ(chowned.exit_code, 0) << chowned.err;
+  auto inside = oci({"run", "--bundle", bundle, new_id()});
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  auto lines = lines_of(inside.out);
+  ASSERT_GE(lines.size(), 3u) << inside.out;
+  EXPECT_EQ(lines.front(), "0") << "not root inside the user namespace";
+  EXPECT_NE(lines[1].find("100000"), std::string::npos) << "uid_map: " << lines[1];
+  EXPECT_EQ(lines.back(), "REFUSED") << "root in a user namespace wrote to the host's root-owned file";
+  EXPECT_EQ(read_text(host_file), "host\n");
+  for (size_t i = 2; i + 1 < lines.size(); ++i)
+    EXPECT_EQ(lines[i].substr(lines[i].rfind(':') + 1), "/") << "not in its own cgroup: " << lines[i];
+
+  // Control: without a user namespace the container's root is the host's root, and the
+  // same write goes through (so the refusal above is the user namespace's doing).
+  auto control = run_script(script, with_file);
+  ASSERT_EQ(control.exit_code, 0) << control.err;
+  EXPECT_EQ(lines_of(control.out).back(), "WROTE") << control.out;
 }
 
 }  // namespace
