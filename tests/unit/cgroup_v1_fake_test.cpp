@@ -187,8 +187,8 @@ TEST_F(CgroupV1Fake, CpusetIsNotJoinedUnlessAsked) {
 }
 
 TEST_F(CgroupV1Fake, PlanFixesThePathsBeforeAnythingIsMade) {
-  // `create` on v1 makes the cgroup after clone, but the child needs the final paths
-  // (for its /sys/fs/cgroup binds) before: plan() chooses the hierarchies, makes nothing.
+  // A caller may need the final paths before anything exists (the runtime made the v1
+  // cgroup after clone in an earlier design): plan() chooses the hierarchies, makes nothing.
   Resources r;
   r.cpu_shares = 512;
   auto cgroup = make();
