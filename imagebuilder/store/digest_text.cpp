@@ -3,7 +3,7 @@
  * @brief A digest as text, `sha256:<64 hex digits>`: parsing and checking it (digest.hpp).
  *
  * Apart from the hashing in digest.cpp, so that a program that only reads digests (the
- * engine's monitor releasing an image hold) does not link OpenSSL for it.
+ * engine's monitor releasing an image hold) does not link the hashing library for it.
  */
 #include "imagebuilder/store/digest.hpp"
 
