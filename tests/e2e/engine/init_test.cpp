@@ -299,7 +299,11 @@ TEST_F(EngineInit, ROOT_WithoutInitAShellAsPid1IgnoresSigterm) {
 
 TEST_F(EngineInit, ROOT_OtherSignalsAreForwardedToo) {
   std::string id = run_detached_until_ready(
-      {"--init"}, "trap 'echo got-usr1; exit 3' USR1; while :; do sleep 0.1; done");
+      {"--init"}, "trap 'echo got-usr1; exit 3' USR1; echo trapped; while :; do sleep 0.1; done");
+  // "ready" comes before the trap is set; a USR1 before it would end the shell instead.
+  auto start = Clock::now();
+  while (minirun({"logs", id}).out.find("trapped") == std::string::npos && seconds_since(start) < 10)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto kill = minirun({"kill", "-s", "USR1", id});
   ASSERT_EQ(kill.exit_code, 0) << kill.err;
   auto wait = minirun({"wait", id}, 20);

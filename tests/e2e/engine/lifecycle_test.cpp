@@ -32,8 +32,11 @@ using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
 /// A container that exits 0 on SIGTERM, and one that ignores it (so only SIGKILL works).
-const char* kTrapsTerm = "trap 'exit 0' TERM; while true; do sleep 0.1; done";
-const char* kIgnoresTerm = "trap '' TERM; while true; do sleep 0.1; done";
+// Both print "ready" once the trap is set: a SIGTERM that comes before finds pid 1 of a
+// pid namespace with the default action, which for an init means ignored (see
+// pid_namespaces(7)), and a test that stops the container at once would time out.
+const char* kTrapsTerm = "trap 'exit 0' TERM; echo ready; while true; do sleep 0.1; done";
+const char* kIgnoresTerm = "trap '' TERM; echo ready; while true; do sleep 0.1; done";
 
 int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
@@ -145,6 +148,7 @@ TEST_F(EngineLifecycle, ROOT_StopEndsATermTrappingContainerQuickly) {
   MINIRUN_REQUIRE_ROOT();
   std::string id = run_detached({"busybox", "sh", "-c", kTrapsTerm});
   ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return mr("logs", id).out == "ready\n"; }));
   auto started = Clock::now();
   auto r = mr("stop", id);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -158,6 +162,7 @@ TEST_F(EngineLifecycle, ROOT_StopKillsAfterTheTimeoutOfStopT) {
   MINIRUN_REQUIRE_ROOT();
   std::string id = run_detached({"busybox", "sh", "-c", kIgnoresTerm});
   ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return mr("logs", id).out == "ready\n"; }));
   auto started = Clock::now();
   auto r = mr("stop", "-t", "1", id);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -170,6 +175,7 @@ TEST_F(EngineLifecycle, ROOT_StopKillsAfterTheStopTimeoutOfRun) {
   MINIRUN_REQUIRE_ROOT();
   std::string id = run_detached({"--stop-timeout", "1", "busybox", "sh", "-c", kIgnoresTerm});
   ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(eventually([&] { return mr("logs", id).out == "ready\n"; }));
   auto started = Clock::now();
   auto r = mr("stop", id);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -192,13 +198,13 @@ TEST_F(EngineLifecycle, ROOT_StartRunsAnExitedContainerAgainOnItsWritableLayer) 
 
 TEST_F(EngineLifecycle, ROOT_RestartRunsTheProcessAnew) {
   MINIRUN_REQUIRE_ROOT();
-  std::string id = run_detached({"busybox", "sh", "-c", std::string("echo started; ") + kTrapsTerm});
+  std::string id = run_detached({"busybox", "sh", "-c", kTrapsTerm});
   ASSERT_FALSE(id.empty());
-  ASSERT_TRUE(eventually([&] { return mr("logs", id).out == "started\n"; }));
+  ASSERT_TRUE(eventually([&] { return mr("logs", id).out == "ready\n"; }));
   int first_pid = state_of(id).value("Pid", 0);
   auto r = mr("restart", "-t", "1", id);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(eventually([&] { return mr("logs", id).out == "started\nstarted\n"; })) << mr("logs", id).out;
+  EXPECT_TRUE(eventually([&] { return mr("logs", id).out == "ready\nready\n"; })) << mr("logs", id).out;
   auto state = state_of(id);
   EXPECT_EQ(state["Status"], "running");
   EXPECT_NE(state.value("Pid", 0), first_pid);
