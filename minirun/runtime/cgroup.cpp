@@ -55,9 +55,6 @@ namespace {
 /// The v1 controllers the kit uses (others, such as blkio or net_cls, are left alone).
 const std::vector<std::string> kV1Used = {"memory", "cpu", "cpuacct", "pids", "cpuset", "freezer", "devices"};
 
-/// The name of the shared parent in the default placement.
-constexpr const char* kSharedParentName = "minirun";
-
 /// Splits a path into components, dropping empty and "." ones; refuses "..".
 Result<std::vector<std::string>> components(const std::string& path, const std::string& what) {
   std::vector<std::string> parts;
@@ -101,7 +98,7 @@ Result<Resolved> resolve(const std::string& own, const std::string& cgroups_path
   if (!own_parts) return std::move(own_parts.error());
   Resolved r;
   if (cgroups_path.empty()) {
-    own_parts->push_back(kSharedParentName);
+    own_parts->push_back(kSharedCgroupParentName);
     r.shared_parent = join(*own_parts);
     own_parts->push_back(id);
     r.path = join(*own_parts);

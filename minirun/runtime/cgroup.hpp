@@ -140,6 +140,10 @@ class Cgroup {
   virtual int clone_into_fd() const = 0;
 };
 
+/// The name of the kit's shared parent in the default placement, `<own cgroup>/minirun`
+/// (removed with the last container that used it; see CgroupPlace::shared_parent).
+inline constexpr const char* kSharedCgroupParentName = "minirun";
+
 /// Resolves where the container's cgroup goes (see the file comment) and returns a
 /// Cgroup object for it; nothing is created yet. `cgroups_path` is `linux.cgroupsPath`.
 Result<std::unique_ptr<Cgroup>> make_cgroup(const CgroupLayout& layout, const std::string& cgroups_path,

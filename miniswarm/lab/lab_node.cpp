@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "minirun/runtime/cgroup.hpp"
 #include "minirun/sys/file.hpp"
 
 namespace miniswarm::lab {
@@ -194,9 +195,8 @@ Result<int> remove_node_cgroups(const std::string& state_dir) {
       // killed node's runtime never got to: remove it here once it is empty (rmdir fails,
       // harmlessly, while another container still uses it).
       const std::string parent = dir_path.substr(0, dir_path.find_last_of('/'));
-      if (parent.size() > 15 && parent.substr(parent.find_last_of('/') + 1) == "minirun" &&
-          ::rmdir(parent.c_str()) == 0)
-        ++removed;
+      const bool shared = parent.substr(parent.find_last_of('/') + 1) == minirun::runtime::kSharedCgroupParentName;
+      if (parent.size() > 15 && shared && ::rmdir(parent.c_str()) == 0) ++removed;
     }
   }
   return removed;

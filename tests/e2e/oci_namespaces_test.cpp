@@ -16,7 +16,10 @@
  *    may change its hostname (CAP_SYS_ADMIN) changes only its own.
  *  - cgroup_namespaces(7): /proc/self/cgroup inside shows the container's own cgroup
  *    as `/`, so the host's layout (and the container's id in it) does not leak in.
- *    Control: without a cgroup namespace the same file shows the host path.
+ *    Control: without a cgroup namespace the same file shows the host path. Nor does
+ *    any descriptor of the host's cgroup files (which the runtime opens for the
+ *    container's first process to join its cgroup) stay open inside, in pid 1 or in an
+ *    exec'd process. Control: a cgroup file opened inside shows in the same listing.
  *  - user_namespaces(7): with uid/gid maps, root inside is an unprivileged uid outside
  *    and cannot write a host root's file bind-mounted in read-write. Control: without a
  *    user namespace the same write goes through.
@@ -203,6 +206,26 @@ TEST_F(OciCgroupNamespace, ROOT_OwnCgroupIsTheRootInside) {
   });
   ASSERT_EQ(outside.exit_code, 0) << outside.err;
   EXPECT_NE(outside.out.find("/minirun"), std::string::npos) << "the control sees no host path: " << outside.out;
+}
+
+TEST_F(OciCgroupNamespace, ROOT_NoHostCgroupFileStaysOpenInside) {
+  MINIRUN_REQUIRE_ROOT();
+  // On cgroup v1 the runtime opens the host's `tasks` files, as root, for the container's
+  // first process (and each `exec`) to move itself in. A copy left open would let the
+  // container write pids into a host cgroup file with the runtime's credentials. Try to
+  // find one: every descriptor of pid 1 and of an exec'd process, by what it points at.
+  const std::string list = "ls -l /proc/1/fd/ /proc/self/fd/";
+  std::string id = start_detached("sleep 30");
+  ASSERT_FALSE(id.empty());
+  auto init = oci({"exec", id, "sh", "-c", list});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_EQ(init.out.find("cgroup"), std::string::npos) << "a cgroup file is open inside:\n" << init.out;
+  EXPECT_EQ(init.out.find("tasks"), std::string::npos) << "a cgroup file is open inside:\n" << init.out;
+
+  // Control: a cgroup file the container opens itself does show in the same listing.
+  auto control = oci({"exec", id, "sh", "-c", "exec 7</proc/self/cgroup; " + list});
+  ASSERT_EQ(control.exit_code, 0) << control.err;
+  EXPECT_NE(control.out.find("cgroup"), std::string::npos) << "the listing cannot see an open file:\n" << control.out;
 }
 
 TEST_F(OciUserNamespace, ROOT_RootInsideIsNobodyOnTheHost) {
