@@ -53,9 +53,15 @@ Result<void> Holds::remove(const Digest& image_id, std::string_view holder) cons
   MINIRUN_TRY(validate_holder(holder), "remove hold");
   std::string path = image_dir(image_id) + "/" + std::string(holder);
   if (::unlink(path.c_str()) < 0 && errno != ENOENT) return Error::from_errno("unlink", path).context("remove hold");
-  // Fails harmlessly (ENOTEMPTY) while other holders remain.
-  (void)::rmdir(image_dir(image_id).c_str());
+  // The image's directory stays, empty, until the image goes (forget()): a container
+  // start and removal would otherwise make and delete it every time, and on some disks
+  // each of those is a synchronous write.
   return minirun::sys::ok();
+}
+
+void Holds::forget(const Digest& image_id) const {
+  // Fails harmlessly: ENOENT (never held), ENOTEMPTY (a forced rmi of a held image).
+  (void)::rmdir(image_dir(image_id).c_str());
 }
 
 Result<std::vector<std::string>> Holds::list(const Digest& image_id) const {

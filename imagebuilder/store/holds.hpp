@@ -10,7 +10,8 @@
  *     <root>/holds/<image-id-hex>/<holder>
  *
  * that the engine creates when a container (or a build) starts using an image and
- * deletes when it is removed. `ls -R holds` shows who uses what; a hold left by a
+ * deletes when it is removed. The image's directory stays, empty or not, for as long as
+ * the image does. `ls -R holds` shows who uses what; a hold left by a
  * crashed engine is removed by hand, or with `remove_hold`. OCI tools ignore the
  * directory.
  *
@@ -44,9 +45,11 @@ class Holds {
 
   /// Creates the hold file (idempotent).
   Result<void> add(const Digest& image_id, std::string_view holder) const;
-  /// Deletes the hold file (a missing hold is not an error) and the image's directory
-  /// once it is empty.
+  /// Deletes the hold file (a missing hold is not an error). The image's directory
+  /// stays, for its next holder, until forget().
   Result<void> remove(const Digest& image_id, std::string_view holder) const;
+  /// Deletes the image's (empty) directory: the store calls this when the image goes.
+  void forget(const Digest& image_id) const;
   /// Holders of an image, sorted.
   Result<std::vector<std::string>> list(const Digest& image_id) const;
 

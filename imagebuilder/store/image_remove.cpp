@@ -147,6 +147,7 @@ Result<RemoveReport> ImageStore::remove(std::string_view name_or_id, bool force)
   std::erase_if(index->manifests, is_this_image);
   MINIRUN_TRY(write_index(*index), "rmi: write index.json");
   report.deleted_images.push_back(image->id);
+  holds_.forget(image->id);
   MINIRUN_TRY(delete_unreferenced(candidates, *index, report), "rmi");
   return report;
 }
@@ -181,6 +182,7 @@ Result<PruneReport> ImageStore::prune(bool all, std::chrono::seconds blob_grace)
     }
   }
   report.deleted_images.assign(doomed.begin(), doomed.end());
+  for (const Digest& id : doomed) holds_.forget(id);
   index->manifests = std::move(kept);
   MINIRUN_TRY(write_index(*index), "prune: write index.json");
 

@@ -6,6 +6,10 @@
 
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include <algorithm>
+#include <string_view>
 
 #include "minirun/engine/container_network.hpp"
 #include "minirun/engine/flag_values.hpp"
@@ -13,6 +17,7 @@
 #include "minirun/engine/seccomp_profile.hpp"
 #include "minirun/engine/volumes.hpp"
 #include "minirun/runtime/capabilities.hpp"
+#include "minirun/runtime/default_seccomp_profile.hpp"
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/overlay.hpp"
 
@@ -42,7 +47,20 @@ Result<std::vector<std::string>> container_capabilities(const ContainerConfig& c
 
 Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities) {
   if (config.privileged || config.seccomp == "unconfined") return nlohmann::json(nullptr);
-  if (config.seccomp.empty() || config.seccomp == "builtin") return default_seccomp_for(capabilities);
+  if (config.seccomp.empty() || config.seccomp == "builtin") {
+    // The common case, Docker's 14 capabilities on x86-64: converting the shipped file
+    // then gives the runtime's own default profile, rule for rule (the unit test
+    // SeccompProfile.DefaultCapabilitiesGiveExactlyTheRuntimeDefault holds them equal),
+    // and that one is built from a table in a fifth of the time of parsing and
+    // converting 13 KB of JSON, a few hundred microseconds of every container start.
+    std::vector<std::string> sorted = capabilities, defaults = default_capabilities();
+    std::sort(sorted.begin(), sorted.end());
+    std::sort(defaults.begin(), defaults.end());
+    struct utsname host{};
+    if (sorted == defaults && ::uname(&host) == 0 && std::string_view(host.machine) == "x86_64")
+      return runtime::docker_default_seccomp_profile();
+    return default_seccomp_for(capabilities);
+  }
   return load_seccomp_profile(config.seccomp, capabilities);
 }
 
@@ -94,7 +112,8 @@ Result<void> prepare_mounts(const ContainerStore& store, const ContainerConfig& 
 
 }  // namespace
 
-Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& config, const std::string& init_path) {
+Result<nlohmann::json> write_bundle(const ContainerStore& store, const ContainerConfig& config,
+                                    const std::string& init_path) {
   const std::string dir = store.dir(config.id);
   const std::string rootfs = store.rootfs_dir(config.id);
   bool mounted_here = false;
@@ -108,7 +127,7 @@ Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& co
     mount->release();  // it outlives this function: the monitor unmounts it at the end
     mounted_here = true;
   }
-  auto written = [&]() -> Result<void> {
+  auto written = [&]() -> Result<nlohmann::json> {
     BundleInputs inputs;
     inputs.rootfs = rootfs;
     inputs.etc_dir = dir;
@@ -138,8 +157,10 @@ Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& co
     inputs.seccomp = std::move(*seccomp);
     if (config.init && !sys::path_exists(init_path))
       return Error("--init: " + init_path + " is missing (it is built next to minirun)");
-    const nlohmann::json spec = oci_config(config, inputs);
-    return sys::write_file_atomic(store.bundle_dir(config.id) + "/config.json", spec.dump(2), 0600);
+    nlohmann::json spec = oci_config(config, inputs);
+    auto saved = sys::write_file_atomic(store.bundle_dir(config.id) + "/config.json", spec.dump(2), 0600);
+    if (!saved) return std::move(saved.error());
+    return spec;
   }();
   if (!written && mounted_here) (void)unmount_rootfs(store, config.id);
   return written;

@@ -29,13 +29,17 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "minirun/engine/container_config.hpp"
 #include "minirun/engine/container_store.hpp"
 
 namespace minirun::engine {
 
-/// Steps 1-7 above. `init_path` is minirun-init (for --init).
-Result<void> write_bundle(const ContainerStore& store, const ContainerConfig& config, const std::string& init_path);
+/// Steps 1-7 above. `init_path` is minirun-init (for --init). Returns the OCI config it
+/// wrote, so that the monitor can hand it to the runtime without reading it back.
+Result<nlohmann::json> write_bundle(const ContainerStore& store, const ContainerConfig& config,
+                                    const std::string& init_path);
 
 /// The capability list the container gets (every capability with --privileged).
 Result<std::vector<std::string>> container_capabilities(const ContainerConfig& config);

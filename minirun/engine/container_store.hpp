@@ -83,14 +83,18 @@ class ContainerStore {
   Result<void> save_config(const ContainerConfig& config) const;
   /// Locks the container (blocking) for a read-modify-write of its state.
   Result<ContainerLock> lock(const std::string& id) const;
-  /// Locked read-modify-write: `change` edits the state, which is then saved.
+  /// Locked read-modify-write: `change` edits the state, which is then saved, unless
+  /// `change` left it as it was (a rewrite is a new file and a freed one on disk, and
+  /// the cleanup steps often find their work already done).
   template <class F>
   Result<ContainerState> update_state(const std::string& id, F&& change) const {
     auto held = lock(id);
     if (!held) return std::move(held.error());
     auto state = load_state(id);
     if (!state) return state;
+    const nlohmann::json before = state->to_json();
     change(*state);
+    if (state->to_json() == before) return state;
     MINIRUN_TRY(save_state(id, *state), "update state of " + id.substr(0, 12));
     return state;
   }

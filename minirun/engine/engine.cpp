@@ -74,7 +74,25 @@ std::string read_line(int fd) {
 
 }  // namespace
 
+EarlyMonitor::~EarlyMonitor() {
+  // Closing the pipe unused tells the monitor to exit; the spawned process (which only
+  // forks it) is reaped so that it does not stay a zombie of a long-lived caller.
+  go_.reset();
+  while (spawned_ > 0 && ::waitpid(spawned_, nullptr, 0) < 0 && errno == EINTR) {
+  }
+}
+
 Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) {
+  return start_claimed(id_or_name, attach, nullptr);
+}
+
+Result<void> Engine::start(const std::string& id_or_name, const Attach* attach, EarlyMonitor early) {
+  return start_claimed(id_or_name, attach, &early);
+}
+
+Result<EarlyMonitor> Engine::spawn_early_monitor(const Attach* attach) { return spawn_monitor("", attach); }
+
+Result<void> Engine::start_claimed(const std::string& id_or_name, const Attach* attach, EarlyMonitor* early) {
   auto id = store_.resolve(id_or_name);
   if (!id) return std::move(id.error());
   auto config = store_.load_config(*id);
@@ -108,7 +126,7 @@ Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) 
   }
   if (clean_up) MINIRUN_TRY(clean_up_unsupervised(*config), "start");
   auto started = prepare_network(*config);
-  if (started) started = start_locked(*config, attach);
+  if (started) started = start_locked(*config, attach, early);
   if (!started) {
     (void)unpublish_recorded(*id);
     (void)store_.update_state(*id, [](ContainerState& s) {
@@ -151,12 +169,46 @@ Result<void> Engine::unpublish_recorded(const std::string& id) {
   return sys::ok();
 }
 
-Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* attach) {
+Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early) {
+  std::optional<EarlyMonitor> spawned;
+  if (early == nullptr || early->spawned_ < 0 || early->attached_ != (attach != nullptr)) {
+    auto monitor = spawn_monitor(config.id, attach);
+    if (!monitor) return std::move(monitor.error());
+    spawned.emplace(std::move(*monitor));
+    early = &*spawned;
+  } else {
+    // The early monitor has been starting meanwhile; now it learns which container.
+    const std::string line = config.id + "\n";
+    if (::write(early->go_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      return Error::from_errno("write", "the early monitor's pipe").context("start " + config.name);
+    early->go_.reset();
+  }
+  int wstatus = 0;
+  while (::waitpid(early->spawned_, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+  early->spawned_ = -1;
+  const std::string line = read_line(early->status_.get());
+  if (line.rfind("started ", 0) == 0) {
+    if (attach) {
+      attach_fd_ = early->status_.release();
+      attach_id_ = config.id;
+    }
+    return sys::ok();
+  }
+  if (line.rfind("error ", 0) == 0) return Error("start " + config.name + ": " + line.substr(6));
+  return Error("start " + config.name + ": the monitor exited before the container started; see " +
+               store_.dir(config.id) + "/monitor.log");
+}
+
+Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* attach) {
   if (!sys::path_exists(options_.monitor_path))
     return Error("start: " + options_.monitor_path + " is missing (it is built next to minirun)");
-  int status[2];
+  int status[2], go[2] = {-1, -1};
   if (::pipe2(status, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
   sys::UniqueFd status_read(status[0]), status_write(status[1]);
+  // Without an id yet (an early monitor), the id follows on a pipe of its own.
+  if (id.empty() && ::pipe2(go, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
+  sys::UniqueFd go_read(go[0]), go_write(go[1]);
 
   // posix_spawn(3), not fork(2): the engine often runs inside a big multi-threaded
   // process (the miniswarm agent starts tasks from several threads at once), and fork
@@ -168,16 +220,21 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   // parent exits at once: the classic double fork, with the second fork moved out of
   // the big process.
   std::vector<std::string> args = {options_.monitor_path, "--detach", "--data-root", options_.data_root,
-                                   "--id", config.id,
                                    "--image-root", options_.image_root, "--init", options_.init_path,
                                    "--net", options_.net_plugin_path};
+  if (id.empty()) {
+    args.push_back("--id-on-fd");
+  } else {
+    args.push_back("--id");
+    args.push_back(id);
+  }
   if (attach) args.push_back("--attached");
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   sys::UniqueFd null_fd(::open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!null_fd) return Error::from_errno("open", "/dev/null");
-  // Park every fd the monitor inherits above 10, so that placing them at 0-5 never
+  // Park every fd the monitor inherits above 10, so that placing them at 0-6 never
   // overwrites one before it is copied, and none is dup2'ed onto itself (which would
   // leave its close-on-exec flag set).
   auto park = [](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 10); };
@@ -186,7 +243,9 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   sys::UniqueFd err_fd(park(attach ? attach->stderr_fd : null_fd.get()));
   sys::UniqueFd quiet_fd(park(null_fd.get()));
   sys::UniqueFd report_fd(park(status_write.get()));
-  if (!in_fd || !out_fd || !err_fd || !quiet_fd || !report_fd) return Error::from_errno("fcntl(F_DUPFD_CLOEXEC)");
+  sys::UniqueFd id_fd(go_read ? park(go_read.get()) : -1);
+  if (!in_fd || !out_fd || !err_fd || !quiet_fd || !report_fd || (go_read && !id_fd))
+    return Error::from_errno("fcntl(F_DUPFD_CLOEXEC)");
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -196,6 +255,7 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   posix_spawn_file_actions_adddup2(&actions, report_fd.get(), kMonitorStatusFd);
   posix_spawn_file_actions_adddup2(&actions, out_fd.get(), kMonitorStdoutFd);
   posix_spawn_file_actions_adddup2(&actions, err_fd.get(), kMonitorStderrFd);
+  if (id_fd) posix_spawn_file_actions_adddup2(&actions, id_fd.get(), kMonitorIdFd);
   // A session of its own (no terminal, no job-control signals from the user's shell),
   // no blocked signals, default handlers: whatever the calling thread had set.
   posix_spawnattr_t attributes;
@@ -211,21 +271,12 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (spawned != 0) return Error::from_errno("posix_spawn", options_.monitor_path, spawned);
-  int wstatus = 0;
-  while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-  }
-  status_write.reset();
-  const std::string line = read_line(status_read.get());
-  if (line.rfind("started ", 0) == 0) {
-    if (attach) {
-      attach_fd_ = status_read.release();
-      attach_id_ = config.id;
-    }
-    return sys::ok();
-  }
-  if (line.rfind("error ", 0) == 0) return Error("start " + config.name + ": " + line.substr(6));
-  return Error("start " + config.name + ": the monitor exited before the container started; see " +
-               store_.dir(config.id) + "/monitor.log");
+  EarlyMonitor monitor;
+  monitor.spawned_ = child;
+  monitor.go_ = std::move(go_write);
+  monitor.status_ = std::move(status_read);
+  monitor.attached_ = attach != nullptr;
+  return monitor;
 }
 
 Result<int> Engine::wait_attached() {

@@ -179,6 +179,7 @@ Result<void> Supervisor::start_container() {
   options.id = config_.id;
   options.bundle = store_.bundle_dir(config_.id);
   options.start_through_pipe = true;
+  options.config = &bundle_;  // as written to the bundle's config.json just before
   // With a network namespace of its own, its interfaces must be up before the program
   // runs, so create and start are two steps; otherwise the start byte goes out at once.
   const NetworkKind kind = network_kind(config_.network_mode);
@@ -562,8 +563,9 @@ int run_monitor(const MonitorArgs& args) {
     return 1;
   }
   // The monitor owns the rootfs mount for the container's whole run (restarts included).
-  if (auto written = write_bundle(store, *config, args.init_path); !written) {
-    const std::string message = written.error().what();
+  auto bundle = write_bundle(store, *config, args.init_path);
+  if (!bundle) {
+    const std::string message = bundle.error().what();
     (void)store.update_state(args.id, [&](ContainerState& s) {
       s.status = ContainerStatus::exited;
       s.exit_code = 125;
@@ -573,19 +575,13 @@ int run_monitor(const MonitorArgs& args) {
     tell(kMonitorStatusFd, "error " + message);
     return 1;
   }
-  auto bundle_text = sys::read_file(store.bundle_dir(args.id) + "/config.json");
-  if (!bundle_text) {
-    tell(kMonitorStatusFd, "error " + bundle_text.error().what());
-    return 1;
-  }
-  auto bundle = nlohmann::json::parse(*bundle_text, nullptr, false);
   auto self = sys::process_start_time(::getpid());
   (void)store.update_state(args.id, [&](ContainerState& s) {
     s.monitor_pid = ::getpid();
     s.monitor_start_time = self ? *self : 0;
     s.stop_requested = false;
   });
-  Supervisor supervisor(args, std::move(*config), std::move(bundle));
+  Supervisor supervisor(args, std::move(*config), std::move(*bundle));
   return supervisor.run();
 }
 

@@ -49,12 +49,21 @@ struct MonitorArgs {
   /// Fork once at start and let the parent exit, so the monitor is nobody's child (the
   /// engine spawns it with posix_spawn and waits only for that parent).
   bool detach = false;
+  /// `--id-on-fd`: spawned before its container was written (Engine::spawn_early_monitor);
+  /// the id arrives as one line on fd kMonitorIdFd, and EOF instead means "not needed".
+  bool id_on_fd = false;
 };
 
 /// Fd numbers of the spawn protocol.
 inline constexpr int kMonitorStatusFd = 3;  ///< "started PID\n" | "error TEXT\n", then "exit CODE\n" if attached
 inline constexpr int kMonitorStdoutFd = 4;  ///< attached: where the container's stdout goes
 inline constexpr int kMonitorStderrFd = 5;
+inline constexpr int kMonitorIdFd = 6;      ///< with --id-on-fd: "ID\n" once the container exists
+
+/// With --id-on-fd: waits for the container id on kMonitorIdFd and fills args.id. An
+/// error when the engine closed the pipe without one (its create failed): the monitor
+/// then exits at once, having touched nothing.
+sys::Result<void> receive_monitor_id(MonitorArgs& args);
 
 /// The monitor's main loop; returns the process exit status (0: the container was
 /// supervised to its end).

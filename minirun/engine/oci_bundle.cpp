@@ -51,7 +51,7 @@ json tmpfs_mount(const MountSpec& m) {
   for (const auto& o : m.tmpfs_options) options.push_back(o);
   if (m.tmpfs_size > 0 && !given("size=")) options.push_back("size=" + std::to_string(m.tmpfs_size));
   if (!given("mode=")) {
-    char mode[16];
+    char mode[32];  // "mode=" and up to 11 octal digits of a 32-bit mode
     std::snprintf(mode, sizeof mode, "mode=%o", m.tmpfs_mode == 0 ? 01777 : m.tmpfs_mode);
     options.push_back(mode);
   }

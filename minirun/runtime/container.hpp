@@ -63,6 +63,10 @@ struct CreateOptions {
   /// `run` only: when no hook must run between create and start, the start byte is
   /// written right after "go", so the init never stops to wait for it.
   bool start_immediately = false;
+  /// The bundle's config.json as already parsed by a caller that just wrote it (the
+  /// engine's monitor): read and parsed again it would cost a fifth of `create`. The
+  /// file must hold the same config: hooks and `state` read it from there later.
+  const nlohmann::json* config = nullptr;
 };
 
 class Cgroup;

@@ -80,7 +80,9 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   if (::realpath(options.bundle.c_str(), resolved) == nullptr) {
     return Error::from_errno("bundle", options.bundle).context("--bundle");
   }
-  auto spec = load_spec(resolved);
+  // load_spec names the file in its errors; for a config handed over in memory, say it here.
+  auto spec = options.config ? parse_spec(*options.config, resolved) : load_spec(resolved);
+  if (!spec && options.config) return std::move(spec.error()).context(std::string(resolved) + "/config.json");
   if (!spec) return std::move(spec.error());
   explain.end(Step::load_config, resolved);
   if (options_.debug) {

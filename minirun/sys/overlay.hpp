@@ -59,8 +59,8 @@ struct OverlayDirs {
 /// number of layers; the error says so).
 Result<std::string> overlay_options(const OverlayDirs& dirs);
 
-/// Mounts the overlay view at `target` (which must exist). Creates upper, work and
-/// empty_lower when missing. Detached again when the returned object dies.
+/// Mounts the overlay view at `target` (which must exist). Creates upper and work, and
+/// empty_lower when the view uses it, when missing. Detached again when the returned object dies.
 Result<ScopedMount> mount_overlay(const OverlayDirs& dirs, const std::string& target);
 
 }  // namespace minirun::sys

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "minirun/cmd/engine/commands.hpp"
 #include "minirun/engine/flag_values.hpp"
@@ -308,11 +309,23 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
   auto request = build_request(f, rest);
   if (!request) return fail(g, request.error().what(), 125);
   engine::Engine engine = g.engine();
+  engine::Attach attach;
+  attach.stdin_fd = f.interactive ? 0 : -1;
+  const bool attached = start && !f.detach;
+  // `run`: the monitor process starts now, while create() writes the container, rather
+  // than after it (Engine::spawn_early_monitor). If that fails, start() spawns one itself.
+  std::optional<engine::EarlyMonitor> early;
+  if (start) {
+    if (auto spawned = engine.spawn_early_monitor(attached ? &attach : nullptr)) early.emplace(std::move(*spawned));
+  }
   auto created = engine.create(std::move(*request));
   if (!created) return fail(g, created.error().what(), 125);
-  if (!start || f.detach) {
+  auto start_it = [&](const engine::Attach* a) {
+    return early ? engine.start(created->id, a, std::move(*early)) : engine.start(created->id, a);
+  };
+  if (!attached) {
     if (start) {
-      if (auto r = engine.start(created->id); !r) {
+      if (auto r = start_it(nullptr); !r) {
         if (f.remove) (void)engine.remove(created->id, true, true);
         return fail(g, r.error().what(), 125);
       }
@@ -320,10 +333,8 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
     std::printf("%s\n", created->id.c_str());
     return;
   }
-  engine::Attach attach;
-  attach.stdin_fd = f.interactive ? 0 : -1;
   RawTerminal raw(f.tty && f.interactive);
-  if (auto r = engine.start(created->id, &attach); !r) {
+  if (auto r = start_it(&attach); !r) {
     // Docker's codes when the command itself cannot run: 127 not found, 126 not executable.
     int code = 125;
     if (auto view = engine.inspect(created->id); view && (view->state.exit_code == 126 || view->state.exit_code == 127))

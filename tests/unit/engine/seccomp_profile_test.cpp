@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "minirun/engine/bundle_writer.hpp"
+#include "minirun/runtime/capabilities.hpp"
 #include "minirun/runtime/default_seccomp_profile.hpp"
 #include "minirun/sys/file.hpp"
 
@@ -136,6 +138,37 @@ TEST(SeccompProfile, DefaultCapabilitiesGiveExactlyTheRuntimeDefault) {
   for (const auto& [name, rules] : theirs)
     EXPECT_EQ(ours.count(name) ? ours.at(name) : std::multiset<std::string>{}, rules) << name << " differs";
   for (const auto& [name, rules] : ours) EXPECT_TRUE(theirs.count(name)) << name << " only in the Docker-format file";
+}
+
+TEST(SeccompProfile, TheBuiltInProfilePassesTheFullCheck) {
+  // default_seccomp_for() skips checking the rules that do not apply (the file is part
+  // of the binary); this is where every one of them is checked, for a few capability sets.
+  const json profile = json::parse(docker_seccomp_profile_text());
+  std::vector<std::string> every_cap;
+  for (int cap = 0; cap <= runtime::last_capability(); ++cap) every_cap.push_back(runtime::capability_name(cap));
+  for (const auto& caps : {kDefaultCaps, default_caps_plus("CAP_SYS_ADMIN"), std::vector<std::string>{}, every_cap}) {
+    auto checked = seccomp_from_docker_profile(profile, caps, "built-in");
+    ASSERT_TRUE(checked.ok()) << checked.error().what();
+    auto quick = default_seccomp_for(caps);
+    ASSERT_TRUE(quick.ok()) << quick.error().what();
+    EXPECT_EQ(*quick, *checked) << "the unchecked conversion gives another result";
+  }
+}
+
+TEST(SeccompProfile, AContainerWithDefaultCapabilitiesGetsTheRuntimeDefault) {
+  // container_seccomp()'s shortcut: the same rules without the conversion.
+  if (host_machine() != "x86_64") GTEST_SKIP() << "the runtime's built-in profile describes x86_64";
+  ContainerConfig config;
+  std::vector<std::string> reordered(kDefaultCaps.rbegin(), kDefaultCaps.rend());
+  auto quick = container_seccomp(config, reordered);
+  ASSERT_TRUE(quick.ok()) << quick.error().what();
+  EXPECT_EQ(*quick, runtime::docker_default_seccomp_profile());
+  // Any other capability set is converted from the file.
+  auto converted = container_seccomp(config, default_caps_plus("CAP_SYS_ADMIN"));
+  ASSERT_TRUE(converted.ok()) << converted.error().what();
+  EXPECT_EQ(*converted, *default_seccomp_for(default_caps_plus("CAP_SYS_ADMIN")));
+  config.seccomp = "unconfined";
+  EXPECT_TRUE(container_seccomp(config, kDefaultCaps)->is_null());
 }
 
 TEST(SeccompProfile, DefaultCapabilitiesDenyNamespacesPtraceAndIoUring) {

@@ -149,6 +149,23 @@ TEST_F(ImageStoreRemoveTest, RemoveHoldReleasesImage) {
   EXPECT_TRUE(store().remove("app:1", false).ok());
 }
 
+TEST_F(ImageStoreRemoveTest, TheImagesHoldDirectoryGoesWithTheImage) {
+  // Kept between holders (no mkdir and rmdir per container), removed by rmi and prune.
+  auto img = image("layer", {"app:1"});
+  auto dangling = image("dangling", {});
+  const std::string dir = store().root() + "/holds/" + img.id.hex();
+  const std::string dangling_dir = store().root() + "/holds/" + dangling.id.hex();
+  for (const auto& i : {img, dangling}) {
+    ASSERT_TRUE(store().add_hold(i.id, "container:web").ok());
+    ASSERT_TRUE(store().remove_hold(i.id, "container:web").ok());
+  }
+  EXPECT_TRUE(minirun::sys::path_exists(dir)) << "kept for the next holder";
+  ASSERT_TRUE(store().remove("app:1", false).ok());
+  EXPECT_FALSE(minirun::sys::path_exists(dir)) << "rmi leaves no directory behind";
+  ASSERT_TRUE(store().prune(false).ok());
+  EXPECT_FALSE(minirun::sys::path_exists(dangling_dir)) << "prune leaves no directory behind";
+}
+
 TEST_F(ImageStoreRemoveTest, HoldIsAnEmptyFileNamedAfterTheHolder) {
   auto img = image("layer", {"app:1"});
   ASSERT_TRUE(store().add_hold(img.id, "build:b1").ok());
