@@ -41,6 +41,18 @@ namespace minirun::engine {
 std::string image_holder(const ContainerConfig& c) { return "container:" + c.id.substr(0, 12); }
 
 Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remove_volumes) {
+  return remove_container(id_or_name, force, remove_volumes, nullptr);
+}
+
+Result<std::string> Engine::remove_and_keep_files(const std::string& id_or_name, bool force, bool remove_volumes) {
+  std::string retired;
+  if (auto removed = remove_container(id_or_name, force, remove_volumes, &retired); !removed)
+    return std::move(removed.error());
+  return retired;
+}
+
+Result<void> Engine::remove_container(const std::string& id_or_name, bool force, bool remove_volumes,
+                                      std::string* retired) {
   auto id = store_.resolve(id_or_name);
   if (!id) return std::move(id.error());
   auto config = store_.load_config(*id);
@@ -73,7 +85,13 @@ Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remo
       (void)imagebuilder::store::release_hold(options_.image_root, *image_id, image_holder(*config));
   }
   for (const auto& a : config->networks) MINIRUN_TRY(disconnect_network(networks_, *config, a), "rm");
-  MINIRUN_TRY(store_.erase(*config), "rm");
+  if (retired) {
+    auto trash = store_.retire(*config);
+    if (!trash) return std::move(trash.error()).context("rm");
+    *retired = std::move(*trash);
+  } else {
+    MINIRUN_TRY(store_.erase(*config), "rm");
+  }
   if (remove_volumes) {
     VolumeStore volumes(store_.volumes_root());
     for (const auto& m : config->mounts) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <random>
+#include <string_view>
 
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/stamps.hpp"
@@ -95,8 +96,10 @@ Result<void> ContainerStore::create(const ContainerConfig& config) const {
   auto made = [&]() -> Result<void> {
     if (::mkdir(dir(config.id).c_str(), 0700) < 0) return Error::from_errno("mkdir", dir(config.id));
     made_dir = true;
-    for (const char* sub : {"/bundle", "/rootfs", "/upper", "/work"})
-      MINIRUN_TRY(sys::make_directories(dir(config.id) + sub, 0755), "create");
+    for (const char* sub : {"/bundle", "/rootfs", "/upper", "/work"}) {
+      const std::string path = dir(config.id) + sub;  // in the directory just made
+      if (::mkdir(path.c_str(), 0755) < 0) return Error::from_errno("mkdir", path).context("create");
+    }
     MINIRUN_TRY(sys::write_file_atomic(dir(config.id) + "/config.json", config.to_json().dump(2), 0600),
                 "create: write config.json");
     MINIRUN_TRY(save_state(config.id, ContainerState{}), "create");
@@ -196,24 +199,57 @@ Result<ContainerLock> ContainerStore::lock(const std::string& id) const {
   return ContainerLock(std::move(*fd));
 }
 
-Result<void> ContainerStore::erase(const ContainerConfig& config) const {
-  // First out of sight in one step, then deleted: another process listing or locking
-  // the container meanwhile (a `ps`, the swarm agent's poll) would otherwise recreate
-  // its lock file between the unlinks and the rmdir and leave the directory behind.
-  // After the rename, lock() finds no directory and list_ids() skips dot names.
-  const std::string trash = root_ + "/containers/.removing-" + config.id;
+Result<std::string> ContainerStore::retire(const ContainerConfig& config) const {
+  // Out of sight in one step: another process listing or locking the container
+  // meanwhile (a `ps`, the swarm agent's poll) would otherwise recreate its lock file
+  // between the unlinks and the rmdir and leave the directory behind. After the rename,
+  // lock() finds no directory and list_ids() no id. trash/ is on the same filesystem
+  // (the data root), so rename(2) moves the whole tree without copying anything.
+  const std::string trash = trash_dir() + "/" + config.id;
   const std::string from = dir(config.id);
-  if (::rename(from.c_str(), trash.c_str()) != 0) {
-    if (errno != ENOENT) return Error::from_errno("rename", from).context("remove container " + config.id.substr(0, 12));
-  } else if (auto removed = sys::remove_tree(trash); !removed.ok()) {
-    // Put what is left back where `ps` and `rm` can see it, so it can be retried.
-    ::rename(trash.c_str(), from.c_str());
-    return std::move(removed.error()).context("remove container " + config.id.substr(0, 12));
-  }
+  if (::mkdir(trash_dir().c_str(), 0700) < 0 && errno != EEXIST)
+    return Error::from_errno("mkdir", trash_dir()).context("remove container " + config.id.substr(0, 12));
+  if (::rename(from.c_str(), trash.c_str()) != 0 && errno != ENOENT)
+    return Error::from_errno("rename", from).context("remove container " + config.id.substr(0, 12));
   const std::string name_file = root_ + "/names/" + config.name;
   auto owner = sys::read_file(name_file);
   if (owner && *owner == config.id) ::unlink(name_file.c_str());
+  return trash;
+}
+
+Result<void> ContainerStore::erase(const ContainerConfig& config) const {
+  auto trash = retire(config);
+  if (!trash) return std::move(trash.error());
+  if (auto removed = sys::remove_tree(*trash); !removed.ok()) {
+    // Put what is left back where `ps` and `rm` can see it, so it can be retried.
+    if (::rename(trash->c_str(), dir(config.id).c_str()) == 0) {
+      // The name too, unless another container took it meanwhile.
+      if (auto fd = sys::open_file(root_ + "/names/" + config.name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644))
+        (void)!::write(fd->get(), config.id.data(), config.id.size());
+    }
+    return std::move(removed.error()).context("remove container " + config.id.substr(0, 12));
+  }
   return sys::ok();
+}
+
+std::vector<std::string> ContainerStore::sweep_trash(std::chrono::seconds min_age) const {
+  std::vector<std::string> swept, names;
+  if (DIR* d = ::opendir(trash_dir().c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") names.emplace_back(e->d_name);
+    ::closedir(d);
+  }
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& name : names) {
+    const std::string path = trash_dir() + "/" + name;
+    struct stat st{};
+    // rename(2) sets the moved directory's ctime: the moment it became trash.
+    if (::lstat(path.c_str(), &st) < 0) continue;
+    const auto moved = std::chrono::system_clock::from_time_t(st.st_ctim.tv_sec);
+    if (now - moved < min_age) continue;
+    if (sys::remove_tree(path)) swept.push_back(name);
+  }
+  return swept;
 }
 
 Result<void> ContainerStore::save_config(const ContainerConfig& config) const {

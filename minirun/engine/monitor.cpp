@@ -532,14 +532,27 @@ int Supervisor::run() {
   if (args_.attached) tell(status_fd_, "exit " + std::to_string(exit_code));
   if (config_.auto_remove && !first_start_failed) {
     // --rm: remove the container here (container_removal.cpp). The status channel stays
-    // open until then, so an attached `run --rm` returns only once the container is gone.
+    // open until then, so an attached `run --rm` returns only once the container is gone:
+    // not listed, its name free, no mount, cgroup or process left. Only its files wait
+    // in the trash, to be deleted once the channel is closed (ContainerStore::retire).
     EngineOptions options;
     options.data_root = args_.data_root;
     options.image_root = args_.image_root;
     options.init_path = args_.init_path;
     options.net_plugin_path = args_.net_plugin_path;
-    if (auto removed = Engine(options).remove(config_.id, false, true); !removed)
-      std::fprintf(stderr, "minirun-monitor: --rm: %s\n", removed.error().what().c_str());
+    auto removed = Engine(options).remove_and_keep_files(config_.id, false, true);
+    if (!removed) std::fprintf(stderr, "minirun-monitor: --rm: %s\n", removed.error().what().c_str());
+    // The client waits for EOF on these (the channel; its stdout and stderr, in a shell's
+    // `$(...)` or a pipe): close them first, then delete.
+    for (int* fd : {&status_fd_, &stdout_fd_, &stderr_fd_}) {
+      if (*fd >= 0) ::close(*fd);
+      *fd = -1;
+    }
+    if (removed) {
+      if (auto deleted = sys::remove_tree(*removed); !deleted)
+        std::fprintf(stderr, "minirun-monitor: --rm: %s (`minirun system prune` retries)\n",
+                     deleted.error().what().c_str());
+    }
   }
   return 0;
 }

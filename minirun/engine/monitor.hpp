@@ -21,7 +21,12 @@
  *  5. applies the restart policy (restart_policy.hpp) with Docker's back-off, or
  *     unmounts the rootfs and exits; with --rm it first removes the container itself,
  *     with the engine's own `rm` code (Engine::remove, container_removal.cpp), so
- *     removal is written once and costs no second program start.
+ *     removal is written once and costs no second program start. The container's files
+ *     go to the data root's trash/ in that step and are deleted after the attached
+ *     `run` has been let go (ContainerStore::retire).
+ *
+ * A `run` spawns its monitor before it writes the container (Engine::spawn_early_monitor,
+ * `--id-on-fd`): the program's start overlaps with that work, and the id follows on fd 6.
  *
  * The monitor writes state.json but never needs to be asked anything: `stop` signals
  * the container and watches the state (engine.hpp). If the monitor is killed, the

@@ -5,8 +5,10 @@
  * A volume is a directory the engine owns (volumes.hpp); these commands list and
  * remove them, refusing to remove one that a container (running or not) still names,
  * as Docker does. `system prune` removes stopped containers and the networks no
- * container uses, and with --volumes also volumes no container uses.
+ * container uses, and with --volumes also volumes no container uses; it also deletes
+ * what a killed --rm monitor left in the data root's trash/.
  */
+#include <chrono>
 #include <cstdio>
 
 #include "minirun/cmd/engine/commands.hpp"
@@ -123,6 +125,10 @@ void add_volume_commands(CLI::App& app, Globals& g) {
         ++removed;
       }
     }
+    // A --rm container's files, left in trash/ by a monitor killed before it deleted
+    // them (ContainerStore::retire); a minute old at least, so none still in hand.
+    for (const auto& id : engine.store().sweep_trash(std::chrono::seconds(60)))
+      std::printf("Deleted the files of removed container %s\n", id.c_str());
     if (auto networks = engine.networks().prune(); !networks) fail(g, networks.error().what());
     else
       for (const auto& name : *networks) std::printf("Deleted network %s\n", name.c_str());

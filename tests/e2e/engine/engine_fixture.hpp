@@ -282,6 +282,9 @@ class EngineFixture : public ::testing::Test {
       if (contains(line, scratch_.path()) || contains(line, images_->path())) leaks.push_back("mount: " + line);
     for (const auto& id : directory_entries(data_root_ + "/containers"))
       leaks.push_back("directory " + data_root_ + "/containers/" + id);
+    // A --rm container's files, which its monitor deletes right after `run` returned.
+    for (const auto& id : directory_entries(data_root_ + "/trash"))
+      leaks.push_back("directory " + data_root_ + "/trash/" + id);
     // Dot names are the runtime's own (.cache: compiled seccomp filters), not containers.
     for (const auto& entry : directory_entries(data_root_ + "/runtime"))
       if (entry[0] != '.') leaks.push_back("runtime state " + data_root_ + "/runtime/" + entry);

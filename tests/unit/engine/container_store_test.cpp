@@ -5,6 +5,9 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
 #include <stdlib.h>
 
 #include <atomic>
@@ -291,6 +294,51 @@ TEST_F(ContainerStoreTest, EraseKeepsANameThatNowBelongsToAnother) {
   ASSERT_TRUE(sys::write_file_atomic(root_ + "/names/web", newer.id, 0644).ok());
   ASSERT_TRUE(store.erase(old).ok());
   EXPECT_EQ(*sys::read_file(root_ + "/names/web"), newer.id);
+}
+
+TEST_F(ContainerStoreTest, RetireHidesTheContainerAtOnceAndLeavesItsFilesToTheCaller) {
+  ContainerStore store(root_);
+  ContainerConfig c = config_named("web");
+  ASSERT_TRUE(store.create(c).ok());
+  auto trash = store.retire(c);
+  ASSERT_TRUE(trash.ok()) << trash.error().what();
+  EXPECT_EQ(*trash, root_ + "/trash/" + c.id);
+  // Gone for every reader: no directory, no id, no name; the name can be taken again.
+  EXPECT_FALSE(sys::path_exists(store.dir(c.id)));
+  EXPECT_TRUE(store.list_ids().empty());
+  EXPECT_FALSE(store.resolve("web").ok());
+  EXPECT_TRUE(store.create(config_named("web")).ok());
+  // The files are all there, for the caller to delete.
+  EXPECT_TRUE(sys::path_exists(*trash + "/config.json"));
+  EXPECT_TRUE(sys::path_exists(*trash + "/upper"));
+}
+
+TEST_F(ContainerStoreTest, EraseLeavesNothingInTheTrash) {
+  ContainerStore store(root_);
+  ContainerConfig c = config_named("web");
+  ASSERT_TRUE(store.create(c).ok());
+  ASSERT_TRUE(store.erase(c).ok());
+  EXPECT_TRUE(entries_of(store.trash_dir()).empty());
+}
+
+TEST_F(ContainerStoreTest, SweepDeletesOnlyTrashOlderThanTheGivenAge) {
+  ContainerStore store(root_);
+  ContainerConfig old = config_named("old"), fresh = config_named("fresh");
+  ASSERT_TRUE(store.create(old).ok());
+  ASSERT_TRUE(store.create(fresh).ok());
+  ASSERT_TRUE(store.retire(old).ok());
+  ASSERT_TRUE(store.retire(fresh).ok());
+  // Nothing is a minute old yet: a monitor may still be deleting any of them.
+  EXPECT_TRUE(store.sweep_trash(std::chrono::seconds(60)).empty());
+  EXPECT_EQ(entries_of(store.trash_dir()).size(), 2u);
+  // Age zero: everything goes.
+  auto swept = store.sweep_trash(std::chrono::seconds(0));
+  std::sort(swept.begin(), swept.end());
+  std::vector<std::string> both = {old.id, fresh.id};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(swept, both);
+  EXPECT_TRUE(entries_of(store.trash_dir()).empty());
+  EXPECT_TRUE(store.sweep_trash(std::chrono::seconds(0)).empty()) << "an empty or missing trash is fine";
 }
 
 }  // namespace
