@@ -187,7 +187,11 @@ Result<ContainerState> ContainerStore::load_state(const std::string& id) const {
 Result<void> ContainerStore::save_state(const std::string& id, const ContainerState& state) const {
   ContainerState saved = state;
   saved.monitor_lost = false;  // computed by readers, never a fact on disk
-  return sys::write_file_atomic(dir(id) + "/state.json", saved.to_json().dump(), 0600);
+  // Every caller holds the container's lock (update_state) or has just made the
+  // container: one writer at a time, as the spare needs. .state.json.spare holds the
+  // previous state, which nobody reads.
+  return sys::write_file_swapping(dir(id) + "/state.json", dir(id) + "/.state.json.spare", saved.to_json().dump(),
+                                  0600);
 }
 
 Result<ContainerLock> ContainerStore::lock(const std::string& id) const {

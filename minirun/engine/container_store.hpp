@@ -6,7 +6,8 @@
  * (`--data-root`, default /var/lib/minirun) holds:
  *
  *     containers/<id>/config.json     Config + HostConfig, written once (container_config.hpp)
- *     containers/<id>/state.json      State, rewritten atomically (container_state.hpp)
+ *     containers/<id>/state.json      State, rewritten atomically (container_state.hpp),
+ *                                     swapped with .state.json.spare (sys::write_file_swapping)
  *     containers/<id>/lock            flock(2)ed for every read-modify-write of state.json
  *     containers/<id>/<id>-json.log   the container's output (json_log.hpp), rotated .1 .2 ...
  *     containers/<id>/bundle/         the OCI bundle: config.json for the runtime

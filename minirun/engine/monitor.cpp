@@ -405,14 +405,13 @@ Result<sys::ExitStatus> Supervisor::supervise() {
 
 bool Supervisor::finish_container() {
   bool oom = false;
-  if (auto state = runtime_.load(config_.id); state) {
-    if (auto cgroup = runtime::open_container_cgroup(*state); cgroup && *cgroup) {
-      if (auto stats = (*cgroup)->stats(); stats) oom = stats->oom_kills > 0;
-    }
+  if (created_->cgroup) {
+    if (auto kills = created_->cgroup->oom_kills(); kills) oom = *kills > 0;
   }
   // Deleting the runtime container kills what is left in its cgroup, so the output
-  // pipes reach EOF and the drain below ends.
-  if (auto r = runtime_.remove(config_.id, true); !r)
+  // pipes reach EOF and the drain below ends. The runtime works from what its create()
+  // handed back: no state file or cgroup layout to read again.
+  if (auto r = runtime_.remove(*created_); !r)
     std::fprintf(stderr, "minirun-monitor: delete %s: %s\n", config_.id.c_str(), r.error().what().c_str());
   if (probe_.pid > 0) finish_probe(true);
   int out = out_.get(), err = err_.get(), master = master_.get();

@@ -128,6 +128,9 @@ class Cgroup {
   virtual Result<bool> frozen() const = 0;
   /// Usage and the OOM-kill count.
   virtual Result<CgroupStats> stats() const = 0;
+  /// stats().oom_kills alone, from the one file that has it: how a monitor learns, after
+  /// the exit, whether the OOM killer struck (v1 memory.oom_control, v2 memory.events).
+  virtual Result<uint64_t> oom_kills() const = 0;
   /// Removes the directories (rmdir; the caller has killed and reaped the processes).
   /// Removing an already removed cgroup is not an error.
   virtual Result<void> destroy() = 0;

@@ -218,6 +218,14 @@ class CgroupV1 final : public Cgroup {
     return s;
   }
 
+  Result<uint64_t> oom_kills() const override {
+    const std::string* dir = dir_of("memory");
+    if (dir == nullptr) return uint64_t{0};
+    auto text = cgroupfs::read_knob(*dir, knob::memory_oom_control);
+    if (!text) return std::move(text.error()).context("cgroup stats");
+    return cgroupfs::keyed_value(*text, "oom_kill");
+  }
+
   Result<void> destroy() override {
     // Only what this object made or was asked to reopen: after a failed create() (say,
     // EEXIST) the directory belongs to someone else and must stay.

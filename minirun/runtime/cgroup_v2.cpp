@@ -193,6 +193,13 @@ class CgroupV2 final : public Cgroup {
     return s;
   }
 
+  Result<uint64_t> oom_kills() const override {
+    if (!sys::path_exists(place_.dir + "/" + knob::memory_events)) return uint64_t{0};
+    auto text = cgroupfs::read_knob(place_.dir, knob::memory_events);
+    if (!text) return std::move(text.error()).context("cgroup stats");
+    return cgroupfs::keyed_value(*text, "oom_kill");
+  }
+
   Result<void> destroy() override {
     if (state_ == State::planned || state_ == State::removed) return ok();
     leaf_fd_.reset();

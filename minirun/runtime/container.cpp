@@ -163,6 +163,15 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
   return tear_down(*state, cgroup.get(), poststop);
 }
 
+Result<void> Runtime::remove(CreatedContainer& created) {
+  // Something still in the cgroup (the init was not waited for, or left children):
+  // frozen processes cannot die of the SIGKILL tear_down sends, so thaw first.
+  if (created.cgroup) {
+    if (auto pids = created.cgroup->processes(); pids && !pids->empty()) (void)created.cgroup->thaw();
+  }
+  return tear_down(created.state, created.cgroup.get(), created.hooks.poststop);
+}
+
 Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop) {
   if (cgroup) {
     // Without a pid namespace, the init's children outlive it: kill what is left.

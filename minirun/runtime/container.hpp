@@ -119,6 +119,10 @@ class Runtime {
   Result<void> kill(const std::string& id, int signal, bool all);
   /// `delete`: removes a stopped (or created) container; --force kills a running one first.
   Result<void> remove(const std::string& id, bool force);
+  /// `delete` of a container this process created (and whose init it has waited for,
+  /// else what is left in the cgroup is killed): from what create() handed back, with no
+  /// reading back of the state or the cgroup layout. The monitor's way.
+  Result<void> remove(CreatedContainer& created);
   /// `list`.
   std::vector<ContainerSummary> list() const;
   /// `ps`: the host pids in the container's cgroup.

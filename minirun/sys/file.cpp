@@ -77,6 +77,27 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
   return ok();
 }
 
+Result<void> write_file_swapping(const std::string& path, const std::string& spare, std::string_view data,
+                                 mode_t mode) {
+  struct stat existing {};
+  if (::lstat(path.c_str(), &existing) < 0 || !S_ISREG(existing.st_mode)) return write_file_atomic(path, data, mode);
+  // Overwrite the spare from the start and cut it to the new length, never to zero
+  // first: a truncation to zero makes ext4 flush the file's blocks at close (its
+  // "replace via truncate" heuristic). No reader opens the spare, so its state while
+  // being rewritten does not matter.
+  auto fd = open_file(spare, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+  if (!fd) return std::move(fd.error()).context("write state");
+  if (::fchmod(fd->get(), mode) < 0) return Error::from_errno("fchmod", spare);
+  ssize_t n = ::pwrite(fd->get(), data.data(), data.size(), 0);
+  if (n < 0) return Error::from_errno("write", spare);
+  if (static_cast<size_t>(n) != data.size()) return Error("short write to `" + spare + "`", EIO);
+  if (::ftruncate(fd->get(), static_cast<off_t>(data.size())) < 0) return Error::from_errno("ftruncate", spare);
+  fd->reset();
+  if (::renameat2(AT_FDCWD, spare.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) return ok();
+  ::unlink(spare.c_str());
+  return write_file_atomic(path, data, mode);  // e.g. EINVAL: no RENAME_EXCHANGE here
+}
+
 Result<void> make_directories(const std::string& path, mode_t mode) {
   if (path.empty()) return Error("make_directories: empty path");
   std::string partial;

@@ -359,6 +359,9 @@ TEST_F(CgroupV1Fake, StatsReadUsageLimitsAndOomKills) {
   EXPECT_EQ(stats->cpu_usage_ns, 123456789u);
   EXPECT_EQ(stats->pids_current, 5u);
   EXPECT_EQ(stats->pids_limit, 20u);
+  auto kills = cgroup->oom_kills();  // the monitor's one-file read of the same figure
+  ASSERT_TRUE(kills.ok()) << kills.error().what();
+  EXPECT_EQ(*kills, 3u);
 }
 
 TEST_F(CgroupV1Fake, AddProcessWritesEveryHierarchy) {

@@ -324,6 +324,9 @@ TEST_F(CgroupV2Fake, StatsReadUsageAndOomKills) {
   EXPECT_EQ(stats->pids_current, 3u);
   EXPECT_EQ(stats->pids_limit, 32u);
   EXPECT_EQ(stats->oom_kills, 2u);
+  auto kills = cgroup->oom_kills();  // the monitor's one-file read of the same figure
+  ASSERT_TRUE(kills.ok()) << kills.error().what();
+  EXPECT_EQ(*kills, 2u);
   put(leaf + "/memory.max", "max\n");
   EXPECT_EQ(cgroup->stats()->memory_limit_bytes, 0u);  // unlimited
 }

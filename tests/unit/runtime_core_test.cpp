@@ -252,5 +252,48 @@ TEST(Files, AtomicWriteNeverShowsAReaderHalfAFile) {
   EXPECT_FALSE(sys::path_exists(p + ".tmp"));
 }
 
+TEST(Files, SwappingWriteReusesOneSpareFile) {
+  // The first write makes the file, the second the spare; from then on the two swap,
+  // and the spare holds the content before the last write (no new file, no deletion).
+  TempDir dir;
+  const std::string p = dir.path() + "/state.json", spare = dir.path() + "/.state.json.spare";
+  ASSERT_TRUE(sys::write_file_swapping(p, spare, "first version, long", 0600));
+  EXPECT_FALSE(sys::path_exists(spare));
+  ASSERT_TRUE(sys::write_file_swapping(p, spare, "second", 0600));
+  EXPECT_EQ(*sys::read_file(p), "second");
+  EXPECT_EQ(*sys::read_file(spare), "first version, long");
+  struct stat before {};
+  ASSERT_EQ(::lstat(spare.c_str(), &before), 0);
+  ASSERT_TRUE(sys::write_file_swapping(p, spare, "third, and longer than second", 0600));
+  EXPECT_EQ(*sys::read_file(p), "third, and longer than second") << "the spare was cut to the new length";
+  EXPECT_EQ(*sys::read_file(spare), "second");
+  struct stat after {};
+  ASSERT_EQ(::lstat(p.c_str(), &after), 0);
+  EXPECT_EQ(after.st_ino, before.st_ino) << "the old spare became the file";
+  EXPECT_EQ(after.st_mode & 07777, 0600u);
+}
+
+TEST(Files, SwappingWriteNeverShowsAReaderHalfAFile) {
+  TempDir dir;
+  const std::string p = dir.path() + "/state.json", spare = dir.path() + "/.spare";
+  const std::string a(3000, 'a'), b(100, 'b');
+  ASSERT_TRUE(sys::write_file_swapping(p, spare, a));
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 1000; ++i) (void)sys::write_file_swapping(p, spare, i % 2 ? a : b);
+    done = true;
+  });
+  int reads = 0, torn = 0;
+  while (!done || reads < 100) {
+    auto text = sys::read_file(p);
+    ASSERT_TRUE(text.ok()) << text.error().what();
+    torn += (*text != a && *text != b);
+    ++reads;
+  }
+  writer.join();
+  EXPECT_EQ(torn, 0) << "of " << reads << " reads";
+  EXPECT_EQ(*sys::read_file(p), a);
+}
+
 }  // namespace
 }  // namespace minirun::runtime
