@@ -111,17 +111,17 @@ TEST_F(EngineIsolation, ROOT_DroppingNetRawForbidsPing) {
 
 TEST_F(EngineIsolation, ROOT_LoopbackWorksWithoutANetwork) {
   MINIRUN_REQUIRE_ROOT();
-  // ENGINE BUG (at the time of writing): with the default --network none, `lo` is left
-  // DOWN in the container's network namespace (`ip addr` shows `<LOOPBACK>` without
-  // UP), so 127.0.0.1 is unreachable: "ping: sendto: Network is unreachable". Docker's
-  // none network has lo up.
+  // A new network namespace has `lo` DOWN (`ip addr` shows `<LOOPBACK>` without UP), so
+  // 127.0.0.1 would be unreachable: "ping: sendto: Network is unreachable". Docker's
+  // none network has lo up, and so does the engine's (loopback.cpp).
   auto r = mr("run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "127.0.0.1");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
 TEST_F(EngineIsolation, ROOT_TheMonitorIsBackOnTheHostNetworkAfterBringingUpLo) {
-  // The monitor sets `lo` up inside the container's network namespace (loopback.cpp,
-  // from a forked child). Were the monitor itself to end up there, its later work
+  // The monitor sets `lo` up inside the container's network namespace (loopback.cpp:
+  // it enters the namespace to make a socket there, then returns). Were the monitor
+  // itself to stay there, its later work
   // (published ports, the DNS server's upstream queries) would happen inside the
   // container's namespace.
   MINIRUN_REQUIRE_ROOT();
