@@ -69,6 +69,24 @@ CgroupBinds cgroup_binds(const CgroupLayout& layout, const std::vector<std::stri
   return binds;
 }
 
+/// For each of `binds` (v1), the controllers of its hierarchy, comma-separated: the
+/// options that mount that hierarchy. Left out: named hierarchies (`name=systemd`),
+/// which take other options; they are bound.
+CgroupControllers cgroup_controllers(const CgroupLayout& layout, const CgroupBinds& binds) {
+  CgroupControllers result;
+  for (const auto& [name, host_dir] : binds) {
+    std::string controllers;
+    bool plain = true;
+    for (const auto& [controller, mount] : layout.v1_mounts) {
+      if (mount.substr(mount.rfind('/') + 1) != name) continue;
+      plain = plain && controller.find('=') == std::string::npos;
+      controllers += (controllers.empty() ? "" : ",") + controller;
+    }
+    if (plain && !controllers.empty()) result[name] = controllers;
+  }
+  return result;
+}
+
 }  // namespace
 
 Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
@@ -168,6 +186,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   ctx.start_pipe_fd = start_pipe.get();
   ctx.seccomp = seccomp ? &*seccomp : nullptr;
   ctx.cgroups = cgroup_binds(*layout, (*cgroup)->paths());
+  if (layout->uses_v1()) ctx.cgroup_controllers = cgroup_controllers(*layout, ctx.cgroups);
   ctx.joins = &*joins;
   ctx.new_user_namespace = spec->linux.find_namespace(NamespaceType::user) &&
                            spec->linux.find_namespace(NamespaceType::user)->path.empty();

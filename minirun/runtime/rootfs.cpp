@@ -81,10 +81,13 @@ Result<void> mount_one(int root_fd, const Mount& m) {
 }
 
 /// The cgroup tree inside the container: the container's *own* cgroup directories,
-/// bound where the container expects the hierarchy roots. So `cat
+/// where the container expects the hierarchy roots. So `cat
 /// /sys/fs/cgroup/memory/memory.limit_in_bytes` inside shows the container's own limit,
-/// and nothing above it is reachable.
-Result<void> mount_cgroups(int root_fd, const Mount& m, const CgroupBinds& cgroups) {
+/// and nothing above it is reachable. In a cgroup namespace rooted at the container's
+/// cgroup (`fresh`), each v1 hierarchy is simply mounted: the kernel roots the new mount
+/// at the namespace's root. Otherwise, and on v2, the directory is bound and remounted
+/// read-only.
+Result<void> mount_cgroups(int root_fd, const Mount& m, const CgroupBinds& cgroups, const CgroupControllers* fresh) {
   auto dest_fd = sys::open_in_root(root_fd, m.destination, CreateAs::directory, m.destination);
   if (!dest_fd) return std::move(dest_fd.error());
   std::string dest = sys::fd_path(dest_fd->get());
@@ -105,11 +108,19 @@ Result<void> mount_cgroups(int root_fd, const Mount& m, const CgroupBinds& cgrou
     auto fd = sys::open_in_root(root_fd, inner, CreateAs::directory, inner);
     if (!fd) return std::move(fd.error());
     std::string target = sys::fd_path(fd->get());
+    const unsigned long inner_flags = flags | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (fresh != nullptr) {
+      // In its own cgroup namespace the hierarchy mounted anew is rooted at the
+      // container's cgroup (cgroup_namespaces(7)). Should the kernel refuse (an
+      // unusual hierarchy), the bind below still gives the same view.
+      auto controllers = fresh->find(name);
+      if (controllers != fresh->end() && sys::mount_fs("cgroup", target, "cgroup", inner_flags, controllers->second))
+        continue;
+    }
     MINIRUN_TRY(sys::mount_fs(host_dir, target, "", MS_BIND), "cgroup mount " + inner);
     auto mounted = sys::open_in_root(root_fd, inner, CreateAs::nothing, inner);
     if (!mounted) return std::move(mounted.error());
-    MINIRUN_TRY(remount_bind(sys::fd_path(mounted->get()), flags | ro | MS_NOSUID | MS_NODEV | MS_NOEXEC, inner),
-                "cgroup");
+    MINIRUN_TRY(remount_bind(sys::fd_path(mounted->get()), inner_flags, inner), "cgroup");
   }
   if (ro) {
     auto tmpfs = sys::open_in_root(root_fd, m.destination, CreateAs::nothing, m.destination);
@@ -191,14 +202,15 @@ size_t first_cgroup_mount(const Spec& spec) {
   return spec.mounts.size();
 }
 
-Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last) {
+Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last,
+                                const CgroupControllers* fresh) {
   if (first >= last) return 0;
   UniqueFd root_fd(::open(spec.root.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!root_fd) return Error::from_errno("open", spec.root.path);
   int count = 0;
   for (size_t i = first; i < last && i < spec.mounts.size(); ++i) {
     const Mount& m = spec.mounts[i];
-    Result<void> r = (m.type == "cgroup" || m.type == "cgroup2") ? mount_cgroups(root_fd.get(), m, cgroups)
+    Result<void> r = (m.type == "cgroup" || m.type == "cgroup2") ? mount_cgroups(root_fd.get(), m, cgroups, fresh)
                                                                  : mount_one(root_fd.get(), m);
     if (!r) return std::move(r.error()).context("mounts[" + std::to_string(i) + "] (" + m.destination + ")");
     ++count;

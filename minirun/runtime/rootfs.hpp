@@ -32,6 +32,9 @@ namespace minirun::runtime {
 /// The container's own cgroup directories on the host, keyed by where they appear
 /// under the cgroup mount inside the container ("memory", "pids", ... on v1; "" on v2).
 using CgroupBinds = std::map<std::string, std::string>;
+/// cgroup v1: the same keys -> the controllers of that hierarchy ("cpu,cpuacct"), the
+/// options a new mount of that hierarchy takes.
+using CgroupControllers = std::map<std::string, std::string>;
 
 /// Makes every mount propagation event stay inside the new mount namespace
 /// (MS_REC | MS_PRIVATE on `/`, or what `linux.rootfsPropagation` asks).
@@ -42,8 +45,12 @@ Result<void> bind_rootfs(const std::string& rootfs);
 
 /// Performs `mounts[first]` up to (not including) `mounts[last]`, in order, inside the
 /// rootfs. Returns how many were made. (The cgroup mounts wait for the cgroup namespace:
-/// see first_cgroup_mount.)
-Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last);
+/// see first_cgroup_mount.) `fresh`: the process is in a cgroup namespace of its own,
+/// rooted at its cgroup, so a v1 hierarchy is mounted afresh (it then shows the
+/// container's own cgroup as its root, as the bind of that directory would), one
+/// mount(2) instead of a bind and a read-only remount; null: bind mounts.
+Result<int> mount_config_mounts(const Spec& spec, const CgroupBinds& cgroups, size_t first, size_t last,
+                                const CgroupControllers* fresh = nullptr);
 
 /// The index of the first `cgroup`/`cgroup2` mount in `mounts[]` (mounts.size() if none).
 /// The mounts before it can be made while the parent is still setting up the cgroup; this

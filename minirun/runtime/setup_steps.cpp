@@ -323,7 +323,9 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
   if (has_mount_ns) {
     if (cgroup_mount < spec.mounts.size()) {
       explain.begin();
-      auto mounted = mount_config_mounts(spec, ctx.cgroups, cgroup_mount, spec.mounts.size());
+      // Made just now, after the move into the cgroup, the namespace is rooted there.
+      auto mounted = mount_config_mounts(spec, ctx.cgroups, cgroup_mount, spec.mounts.size(),
+                                         ctx.unshare_cgroup_namespace ? &ctx.cgroup_controllers : nullptr);
       if (!mounted) return std::move(mounted.error());
       explain.end(Step::cgroup_mounts, (std::to_string(*mounted) + " mounts").c_str());
     }

@@ -43,6 +43,7 @@ struct InitContext {
   int start_pipe_fd = -1;               ///< the pipe's write end (parent's), closed in the child
   const SeccompFilter* seccomp = nullptr;  ///< compiled filter, or nullptr
   CgroupBinds cgroups;                  ///< own cgroup dirs for the /sys/fs/cgroup mount
+  CgroupControllers cgroup_controllers; ///< v1: each hierarchy's controllers, to mount it afresh
   /// cgroup v1: the `tasks` files the child writes "0" into to move itself into its
   /// cgroup (cgroup.hpp); empty on v2, where it is born inside.
   std::vector<SelfJoinFile>* cgroup_join = nullptr;

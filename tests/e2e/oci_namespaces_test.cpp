@@ -208,6 +208,47 @@ TEST_F(OciCgroupNamespace, ROOT_OwnCgroupIsTheRootInside) {
   EXPECT_NE(outside.out.find("/minirun"), std::string::npos) << "the control sees no host path: " << outside.out;
 }
 
+TEST_F(OciCgroupNamespace, ROOT_CgroupMountsShowOnlyTheContainersOwnCgroupsReadOnly) {
+  MINIRUN_REQUIRE_ROOT();
+  // On v1, in its own cgroup namespace, the runtime mounts each hierarchy afresh
+  // (rootfs.cpp, mount_cgroups): the mount's root must be the namespace's root, i.e.
+  // the container's cgroup, with its limit, and not writable.
+  std::ifstream host_mounts("/proc/self/mountinfo");
+  const std::string host((std::istreambuf_iterator<char>(host_mounts)), std::istreambuf_iterator<char>());
+  if (host.find(" - cgroup ") == std::string::npos)
+    GTEST_SKIP() << "no cgroup v1 hierarchies on this host";
+  auto limited = [](nlohmann::json& c) { c["linux"]["resources"]["memory"]["limit"] = 50331648; };
+  const std::string script =
+      "awk '$9 == \"cgroup\" { print \"root=\" $4 \" opts=\" $6 }' /proc/self/mountinfo; "
+      "cat /sys/fs/cgroup/memory/memory.limit_in_bytes; "
+      "ls -d /sys/fs/cgroup/*/minirun 2>/dev/null; "
+      "if (echo 1 > /sys/fs/cgroup/pids/pids.max) 2>/dev/null; then echo WROTE; fi";
+  auto inside = run_script(script, limited);
+  ASSERT_EQ(inside.exit_code, 0) << inside.err;
+  EXPECT_NE(inside.out.find("root="), std::string::npos) << "no cgroup mount inside: " << inside.out;
+  EXPECT_EQ(inside.out.find("/minirun"), std::string::npos) << "a host cgroup path shows inside: " << inside.out;
+  for (size_t at = inside.out.find("root="); at != std::string::npos; at = inside.out.find("root=", at + 1)) {
+    EXPECT_EQ(inside.out.compare(at, 7, "root=/ "), 0) << inside.out.substr(at, inside.out.find('\n', at) - at);
+    EXPECT_EQ(inside.out.compare(inside.out.find("opts=", at), 8, "opts=ro,"), 0) << "writable: " << inside.out;
+  }
+  EXPECT_NE(inside.out.find("50331648"), std::string::npos) << "not the container's own limit: " << inside.out;
+  EXPECT_EQ(inside.out.find("/minirun"), std::string::npos) << "the host's tree above shows: " << inside.out;
+  EXPECT_EQ(inside.out.find("WROTE"), std::string::npos) << "a cgroup knob was writable inside";
+
+  // Control: without a cgroup namespace a mount of the hierarchy would show the host's
+  // whole tree, so the runtime binds the container's directories, whose mount roots
+  // then name them.
+  auto outside = run_script(script, [&](nlohmann::json& c) {
+    limited(c);
+    auto& ns = c["linux"]["namespaces"];
+    ns.erase(std::remove_if(ns.begin(), ns.end(), [](const nlohmann::json& n) { return n["type"] == "cgroup"; }),
+             ns.end());
+  });
+  ASSERT_EQ(outside.exit_code, 0) << outside.err;
+  EXPECT_NE(outside.out.find("root=/minirun"), std::string::npos) << "the control has no bind: " << outside.out;
+  EXPECT_NE(outside.out.find("50331648"), std::string::npos) << outside.out;
+}
+
 TEST_F(OciCgroupNamespace, ROOT_NoHostCgroupFileStaysOpenInside) {
   MINIRUN_REQUIRE_ROOT();
   // On cgroup v1 the runtime opens the host's `tasks` files, as root, for the container's
