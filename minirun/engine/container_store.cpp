@@ -202,19 +202,20 @@ Result<void> ContainerStore::save_state(const std::string& id, const ContainerSt
 }
 
 Result<ContainerLock> ContainerStore::lock(const std::string& id) const {
-  auto fd = sys::open_file(dir(id) + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // The container's directory is its own lock: flock(2) works on a directory's fd too,
+  // and no lock file has to be made for every container.
+  auto fd = sys::open_file(dir(id), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (!fd) return std::move(fd.error()).context("lock container " + id.substr(0, 12));
   while (::flock(fd->get(), LOCK_EX) < 0) {
-    if (errno != EINTR) return Error::from_errno("flock", dir(id) + "/lock");
+    if (errno != EINTR) return Error::from_errno("flock", dir(id));
   }
   return ContainerLock(std::move(*fd));
 }
 
 Result<std::string> ContainerStore::retire(const ContainerConfig& config) const {
   // Out of sight in one step: another process listing or locking the container
-  // meanwhile (a `ps`, the swarm agent's poll) would otherwise recreate its lock file
-  // between the unlinks and the rmdir and leave the directory behind. After the rename,
-  // lock() finds no directory and list_ids() no id. trash/ is on the same filesystem
+  // meanwhile (a `ps`, the swarm agent's poll) must not find it half deleted. After the
+  // rename, lock() finds no directory and list_ids() no id. trash/ is on the same filesystem
   // (the data root), so rename(2) moves the whole tree without copying anything.
   const std::string trash = trash_dir() + "/" + config.id;
   const std::string from = dir(config.id);

@@ -8,7 +8,7 @@
  *     containers/<id>/config.json     Config + HostConfig, written once (container_config.hpp)
  *     containers/<id>/state.json      State, rewritten atomically (container_state.hpp),
  *                                     swapped with .state.json.spare (sys::write_file_swapping)
- *     containers/<id>/lock            flock(2)ed for every read-modify-write of state.json
+ *     containers/<id>/                itself flock(2)ed for every read-modify-write of state.json
  *     containers/<id>/<id>-json.log   the container's output (json_log.hpp), rotated .1 .2 ...
  *     containers/<id>/bundle/         the OCI bundle: config.json for the runtime
  *     containers/<id>/rootfs|upper|work   the overlay: mount point, writable layer, scratch
