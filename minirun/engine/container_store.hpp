@@ -105,7 +105,7 @@ class ContainerStore {
   /// Deletes the directory and frees the name (the caller has stopped and unmounted it).
   Result<void> erase(const ContainerConfig& config) const;
   /// The first half of erase(): the container is gone at once (its directory moved to
-  /// trash/<id>, where neither `ps` nor a name lookup sees it; its name free again), and
+  /// `trash/<id>`, where neither `ps` nor a name lookup sees it; its name free again), and
   /// the returned directory is deleted by the caller when it suits it. The --rm monitor
   /// deletes it after the attached `run` has returned: on some disks every directory
   /// removed costs a synchronous discard, ~0.5 ms for a container's tree.
