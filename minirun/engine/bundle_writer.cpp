@@ -157,13 +157,14 @@ Result<nlohmann::json> write_bundle(const ContainerStore& store, const Container
     inputs.seccomp = std::move(*seccomp);
     if (config.init && !sys::path_exists(init_path))
       return Error("--init: " + init_path + " is missing (it is built next to minirun)");
-    nlohmann::json spec = oci_config(config, inputs);
-    auto saved = sys::write_file_atomic(store.bundle_dir(config.id) + "/config.json", spec.dump(2), 0600);
-    if (!saved) return std::move(saved.error());
-    return spec;
+    return oci_config(config, inputs);
   }();
   if (!written && mounted_here) (void)unmount_rootfs(store, config.id);
   return written;
+}
+
+Result<void> save_bundle_config(const ContainerStore& store, const std::string& id, const nlohmann::json& spec) {
+  return sys::write_file_atomic(store.bundle_dir(id) + "/config.json", spec.dump(2), 0600);
 }
 
 }  // namespace minirun::engine

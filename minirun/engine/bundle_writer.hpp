@@ -17,7 +17,9 @@
  *  5. resolve the user (`-u app`) against the image's own /etc/passwd, inside the root;
  *  6. capabilities from the defaults and --cap-add/--cap-drop (all with --privileged);
  *     the seccomp profile for exactly those capabilities;
- *  7. write `bundle/config.json`.
+ *  7. the OCI config itself: handed back to the monitor, which gives it to the runtime in
+ *     memory and writes `bundle/config.json` (save_bundle_config) for `exec`, `inspect`
+ *     and the curious while the container's program is already running.
  * A failure undoes the mount, so a bad `start` leaves nothing mounted.
  *
  * The monitor calls it (it owns the mount's lifetime); `minirun create` calls the
@@ -36,10 +38,13 @@
 
 namespace minirun::engine {
 
-/// Steps 1-7 above. `init_path` is minirun-init (for --init). Returns the OCI config it
-/// wrote, so that the monitor can hand it to the runtime without reading it back.
+/// Steps 1-7 above. `init_path` is minirun-init (for --init). Returns the OCI config,
+/// which the monitor hands to the runtime without a file in between.
 Result<nlohmann::json> write_bundle(const ContainerStore& store, const ContainerConfig& config,
                                     const std::string& init_path);
+
+/// Writes `spec` to the container's `bundle/config.json`.
+Result<void> save_bundle_config(const ContainerStore& store, const std::string& id, const nlohmann::json& spec);
 
 /// The capability list the container gets (every capability with --privileged).
 Result<std::vector<std::string>> container_capabilities(const ContainerConfig& config);

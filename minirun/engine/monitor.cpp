@@ -179,7 +179,7 @@ Result<void> Supervisor::start_container() {
   options.id = config_.id;
   options.bundle = store_.bundle_dir(config_.id);
   options.start_through_pipe = true;
-  options.config = &bundle_;  // as written to the bundle's config.json just before
+  options.config = &bundle_;  // what bundle/config.json will say (save_bundle_config)
   // With a network namespace of its own, its interfaces must be up before the program
   // runs, so create and start are two steps; otherwise the start byte goes out at once.
   const NetworkKind kind = network_kind(config_.network_mode);
@@ -476,6 +476,13 @@ int Supervisor::run() {
       }
     } else {
       const pid_t pid = created_->init.pid();
+      if (first) {
+        // The runtime had the config in memory; the file is for `exec` and `inspect`,
+        // written while the program already runs, and before the state says "running"
+        // (exec reads it only from a running container).
+        if (auto saved = save_bundle_config(store_, config_.id, bundle_); !saved)
+          std::fprintf(stderr, "minirun-monitor: %s\n", saved.error().what().c_str());
+      }
       if (config_.healthcheck.enabled()) health_ = HealthState{};
       auto state = store_.update_state(config_.id, [&](ContainerState& s) {
         s.status = ContainerStatus::running;

@@ -63,9 +63,9 @@ struct CreateOptions {
   /// `run` only: when no hook must run between create and start, the start byte is
   /// written right after "go", so the init never stops to wait for it.
   bool start_immediately = false;
-  /// The bundle's config.json as already parsed by a caller that just wrote it (the
-  /// engine's monitor): read and parsed again it would cost a fifth of `create`. The
-  /// file must hold the same config: hooks and `state` read it from there later.
+  /// The bundle's config, in memory, from a caller that made it (the engine's monitor):
+  /// read from a file and parsed it would cost a fifth of `create`. Whatever is in
+  /// config.json should say the same: `delete` by id reads the poststop hooks there.
   const nlohmann::json* config = nullptr;
 };
 
