@@ -72,7 +72,7 @@ Result<void> ContainerStore::check_name(const std::string& name) {
   return sys::ok();
 }
 
-Result<void> ContainerStore::create(const ContainerConfig& config) const {
+Result<void> ContainerStore::create(const ContainerConfig& config, const ContainerState& initial) const {
   MINIRUN_TRY(check_name(config.name), "create");
   MINIRUN_TRY(prepare(), "create");
   const std::string name_file = root_ + "/names/" + config.name;
@@ -109,7 +109,7 @@ Result<void> ContainerStore::create(const ContainerConfig& config) const {
     }
     MINIRUN_TRY(sys::write_file_atomic(dir(config.id) + "/config.json", config.to_json().dump(2), 0600),
                 "create: write config.json");
-    MINIRUN_TRY(save_state(config.id, ContainerState{}), "create");
+    MINIRUN_TRY(save_state(config.id, initial), "create");
     return sys::ok();
   }();
   if (!made) {

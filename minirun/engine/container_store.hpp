@@ -71,8 +71,8 @@ class ContainerStore {
   static Result<void> check_name(const std::string& name);
 
   /// Claims `config.name` and writes the container's directory with config.json and a
-  /// `created` state. On any failure nothing is left (the name is free again).
-  Result<void> create(const ContainerConfig& config) const;
+  /// `created` state (`initial`: a `run` writes its claim on the start into it). On any failure nothing is left (the name is free again).
+  Result<void> create(const ContainerConfig& config, const ContainerState& initial = {}) const;
 
   /// Full id of a container given by id, unique id prefix or name.
   Result<std::string> resolve(const std::string& id_or_name) const;

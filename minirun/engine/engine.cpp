@@ -83,39 +83,41 @@ EarlyMonitor::~EarlyMonitor() {
 }
 
 Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) {
-  return start_claimed(id_or_name, attach, nullptr);
-}
-
-Result<void> Engine::start(const std::string& id_or_name, const Attach* attach, EarlyMonitor early) {
-  return start_claimed(id_or_name, attach, &early);
-}
-
-Result<EarlyMonitor> Engine::spawn_early_monitor(const Attach* attach) { return spawn_monitor("", attach); }
-
-Result<void> Engine::start_claimed(const std::string& id_or_name, const Attach* attach, EarlyMonitor* early) {
   auto id = store_.resolve(id_or_name);
   if (!id) return std::move(id.error());
   auto config = store_.load_config(*id);
   if (!config) return std::move(config.error());
+  return start_claimed(*config, attach, nullptr);
+}
+
+Result<void> Engine::start(const ContainerConfig& created, const Attach* attach, EarlyMonitor early) {
+  return start_claimed(created, attach, &early);
+}
+
+Result<EarlyMonitor> Engine::spawn_early_monitor(const Attach* attach) { return spawn_monitor("", attach); }
+
+Result<void> Engine::start_claimed(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early) {
   // Claim the start under the lock: the claim is our pid as the "monitor" until the real
   // monitor writes its own. A second `start` meanwhile sees a live monitor and backs
   // off; if we die before the monitor runs, the claim names a dead process and expires.
   // The lock is not held while the monitor starts: the monitor needs it to write state.
   std::optional<Error> refused;
   bool clean_up = false;
-  auto claimed = store_.update_state(*id, [&](ContainerState& s) {
+  auto claimed = store_.update_state(config.id, [&](ContainerState& s) {
     const ContainerState now = observe(s);
+    // Born claimed by this very process (CreateRequest::claim_start): nothing to write.
+    auto self = sys::process_start_time(::getpid());
+    if (now.monitor_pid == ::getpid() && self && now.monitor_start_time == *self) return;
     if (monitor_alive(now)) {
-      refused = Error(attach ? "container " + config->name + " is already running; use `minirun logs -f` to follow it"
+      refused = Error(attach ? "container " + config.name + " is already running; use `minirun logs -f` to follow it"
                              : std::string());
       return;
     }
     if (now.monitor_lost && now.status != ContainerStatus::dead) {
-      refused = Error("container " + config->name + " runs without its monitor; `minirun rm -f " + config->name + "` it");
+      refused = Error("container " + config.name + " runs without its monitor; `minirun rm -f " + config.name + "` it");
       return;
     }
     clean_up = now.monitor_lost;
-    auto self = sys::process_start_time(::getpid());
     s.monitor_pid = ::getpid();
     s.monitor_start_time = self ? *self : 0;
   });
@@ -124,12 +126,12 @@ Result<void> Engine::start_claimed(const std::string& id_or_name, const Attach* 
     if (refused->message().empty()) return sys::ok();  // Docker: starting a running container is not an error
     return std::move(*refused);
   }
-  if (clean_up) MINIRUN_TRY(clean_up_unsupervised(*config), "start");
-  auto started = prepare_network(*config);
-  if (started) started = start_locked(*config, attach, early);
+  if (clean_up) MINIRUN_TRY(clean_up_unsupervised(config), "start");
+  auto started = prepare_network(config);
+  if (started) started = start_locked(config, attach, early);
   if (!started) {
-    (void)unpublish_recorded(*id);
-    (void)store_.update_state(*id, [](ContainerState& s) {
+    (void)unpublish_recorded(config.id);
+    (void)store_.update_state(config.id, [](ContainerState& s) {
       if (s.monitor_pid == ::getpid()) s.monitor_pid = 0;
     });
   }

@@ -63,6 +63,9 @@ struct CreateRequest {
   std::vector<std::string> security_opts;  ///< raw --security-opt values, kept for inspect
   std::string ip;                          ///< --ip on the --network
   std::vector<std::string> network_aliases;  ///< --network-alias on the --network
+  /// `run`: the container is born claimed for a start by this process (the claim
+  /// start() would otherwise write into state.json as a second step; see start_claimed).
+  bool claim_start = false;
 };
 
 /// How a foreground `run`/`start -a` is attached to this process.
@@ -121,9 +124,10 @@ class Engine {
   /// Starting a process here costs ~0.7 ms (exec, the C library's set-up), which then
   /// overlaps with create()'s work instead of following it. `attach` as for start().
   Result<EarlyMonitor> spawn_early_monitor(const Attach* attach = nullptr);
-  /// start() with a monitor from spawn_early_monitor() (the same `attach`); `early` is
-  /// used up either way.
-  Result<void> start(const std::string& id_or_name, const Attach* attach, EarlyMonitor early);
+  /// start() of the container create() has just returned, with a monitor from
+  /// spawn_early_monitor() (the same `attach`); `early` is used up either way. The
+  /// config is the one create() returned: nothing is looked up or read back.
+  Result<void> start(const ContainerConfig& created, const Attach* attach, EarlyMonitor early);
   /// After start(..., attach): the exit code once the container has exited (the monitor
   /// writes it on the attach channel). Forwards SIGINT/SIGTERM/... to the container.
   Result<int> wait_attached();
@@ -161,7 +165,7 @@ class Engine {
 
  private:
   Result<void> remove_container(const std::string& id_or_name, bool force, bool volumes, std::string* retired);
-  Result<void> start_claimed(const std::string& id_or_name, const Attach* attach, EarlyMonitor* early);
+  Result<void> start_claimed(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early);
   Result<void> start_locked(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early);
   /// posix_spawn of minirun-monitor with the spawn protocol's fds (monitor.hpp).
   Result<EarlyMonitor> spawn_monitor(const std::string& id, const Attach* attach);

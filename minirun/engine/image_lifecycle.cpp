@@ -168,7 +168,13 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
     undo_volumes();
     return std::move(connected.error());
   }
-  if (auto made = store_.create(c); !made) {
+  ContainerState initial;
+  if (request.claim_start) {
+    auto self = sys::process_start_time(::getpid());
+    initial.monitor_pid = ::getpid();
+    initial.monitor_start_time = self ? *self : 0;
+  }
+  if (auto made = store_.create(c, initial); !made) {
     undo_networks();
     undo_volumes();
     return std::move(made.error());

@@ -318,10 +318,11 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
   if (start) {
     if (auto spawned = engine.spawn_early_monitor(attached ? &attach : nullptr)) early.emplace(std::move(*spawned));
   }
+  request->claim_start = start;
   auto created = engine.create(std::move(*request));
   if (!created) return fail(g, created.error().what(), 125);
   auto start_it = [&](const engine::Attach* a) {
-    return early ? engine.start(created->id, a, std::move(*early)) : engine.start(created->id, a);
+    return early ? engine.start(*created, a, std::move(*early)) : engine.start(created->id, a);
   };
   if (!attached) {
     if (start) {
