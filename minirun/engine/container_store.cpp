@@ -14,6 +14,7 @@
 #include <random>
 #include <string_view>
 
+#include "minirun/runtime/state.hpp"
 #include "minirun/sys/file.hpp"
 #include "minirun/sys/stamps.hpp"
 
@@ -245,15 +246,23 @@ Result<void> ContainerStore::erase(const ContainerConfig& config) const {
 }
 
 std::vector<std::string> ContainerStore::sweep_trash(std::chrono::seconds min_age) const {
-  std::vector<std::string> swept, names;
+  std::vector<std::string> swept, paths;
   if (DIR* d = ::opendir(trash_dir().c_str())) {
     while (dirent* e = ::readdir(d))
-      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..") names.emplace_back(e->d_name);
+      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
+        paths.push_back(trash_dir() + "/" + e->d_name);
+    ::closedir(d);
+  }
+  // And the runtime state directories a monitor renamed out of the way (runtime/state.hpp).
+  if (DIR* d = ::opendir(runtime_root().c_str())) {
+    while (dirent* e = ::readdir(d))
+      if (std::string_view(e->d_name).rfind(runtime::kRetiredPrefix, 0) == 0) paths.push_back(runtime_root() + "/" + e->d_name);
     ::closedir(d);
   }
   const auto now = std::chrono::system_clock::now();
-  for (const auto& name : names) {
-    const std::string path = trash_dir() + "/" + name;
+  for (const auto& path : paths) {
+    std::string name = path.substr(path.rfind('/') + 1);
+    if (name.rfind(runtime::kRetiredPrefix, 0) == 0) name.erase(0, std::string_view(runtime::kRetiredPrefix).size());
     struct stat st{};
     // rename(2) sets the moved directory's ctime: the moment it became trash.
     if (::lstat(path.c_str(), &st) < 0) continue;

@@ -112,9 +112,10 @@ class ContainerStore {
   Result<std::string> retire(const ContainerConfig& config) const;
   /// Where retire() puts removed containers.
   std::string trash_dir() const { return root_ + "/trash"; }
-  /// Deletes what has waited in trash/ for at least `min_age` (left by a monitor that
-  /// was killed before it got to it; younger entries may still be in a monitor's
-  /// hands); `system prune` calls it. Returns the ids deleted.
+  /// Deletes what has waited in trash/ for at least `min_age`, and the runtime's state
+  /// directories a monitor renamed out of the way (runtime/.removed-<id>): left by a
+  /// monitor killed before it got to them (younger ones may still be in a monitor's
+  /// hands). `system prune` calls it. Returns the ids deleted.
   std::vector<std::string> sweep_trash(std::chrono::seconds min_age) const;
 
  private:

@@ -146,6 +146,8 @@ class Supervisor {
   Result<void> start_dns(int netns_fd);
   /// Takes down the ports `minirun start` published for us.
   void unpublish();
+  /// Deletes leftovers_ (failures are logged: `minirun system prune` sweeps them).
+  void delete_leftovers();
 
   const MonitorArgs& args_;
   ContainerStore store_;
@@ -158,6 +160,9 @@ class Supervisor {
   int stderr_fd_ = -1;
 
   std::optional<runtime::CreatedContainer> created_;
+  /// Directories whose deletion waits until no client waits for us (delete_leftovers):
+  /// the runtime's retired state directory, a --rm container's files.
+  std::vector<std::string> leftovers_;
   UniqueFd out_, err_, master_;
   int64_t started_ns_ = 0;
 
@@ -410,9 +415,14 @@ bool Supervisor::finish_container() {
   }
   // Deleting the runtime container kills what is left in its cgroup, so the output
   // pipes reach EOF and the drain below ends. The runtime works from what its create()
-  // handed back: no state file or cgroup layout to read again.
-  if (auto r = runtime_.remove(*created_); !r)
+  // handed back: no state file or cgroup layout to read again. Its state directory is
+  // only renamed out of the way (the id is free again at once) and deleted once the
+  // client has been let go (delete_leftovers).
+  std::string retired_state;
+  if (auto r = runtime_.remove(*created_, &retired_state); !r)
     std::fprintf(stderr, "minirun-monitor: delete %s: %s\n", config_.id.c_str(), r.error().what().c_str());
+  else if (!retired_state.empty())
+    leftovers_.push_back(retired_state);
   if (probe_.pid > 0) finish_probe(true);
   int out = out_.get(), err = err_.get(), master = master_.get();
   for (int* fd : {&out, &err, &master}) {
@@ -449,6 +459,14 @@ void Supervisor::record_exit(int code, bool oom, const std::string& error) {
 void Supervisor::unmount_rootfs() {
   if (auto r = engine::unmount_rootfs(store_, config_.id); !r)
     std::fprintf(stderr, "minirun-monitor: %s\n", r.error().what().c_str());
+}
+
+void Supervisor::delete_leftovers() {
+  for (const auto& path : leftovers_) {
+    if (auto deleted = sys::remove_tree(path); !deleted)
+      std::fprintf(stderr, "minirun-monitor: %s (`minirun system prune` retries)\n", deleted.error().what().c_str());
+  }
+  leftovers_.clear();
 }
 
 int Supervisor::run() {
@@ -510,6 +528,7 @@ int Supervisor::run() {
     const int restarts = state ? state->restart_count : 0;
     RestartDecision decision = decide_restart(config_.restart, exit_code, stopped, restarts);
     if (!decision.restart) break;
+    delete_leftovers();  // nobody waits on a restart
     const int64_t ran_for = started ? monotonic_ns() - started_ns_ : 0;
     delay_ns = restart_delay_ns(delay_ns, ran_for);
     (void)store_.update_state(config_.id, [&](ContainerState& s) {
@@ -548,18 +567,15 @@ int Supervisor::run() {
     options.net_plugin_path = args_.net_plugin_path;
     auto removed = Engine(options).remove_and_keep_files(config_.id, false, true);
     if (!removed) std::fprintf(stderr, "minirun-monitor: --rm: %s\n", removed.error().what().c_str());
-    // The client waits for EOF on these (the channel; its stdout and stderr, in a shell's
-    // `$(...)` or a pipe): close them first, then delete.
-    for (int* fd : {&status_fd_, &stdout_fd_, &stderr_fd_}) {
-      if (*fd >= 0) ::close(*fd);
-      *fd = -1;
-    }
-    if (removed) {
-      if (auto deleted = sys::remove_tree(*removed); !deleted)
-        std::fprintf(stderr, "minirun-monitor: --rm: %s (`minirun system prune` retries)\n",
-                     deleted.error().what().c_str());
-    }
+    else leftovers_.push_back(*removed);
   }
+  // The client waits for EOF on these (the channel; its stdout and stderr, in a shell's
+  // `$(...)` or a pipe): close them first, then delete what can wait.
+  for (int* fd : {&status_fd_, &stdout_fd_, &stderr_fd_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+  delete_leftovers();
   return 0;
 }
 

@@ -163,16 +163,17 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
   return tear_down(*state, cgroup.get(), poststop);
 }
 
-Result<void> Runtime::remove(CreatedContainer& created) {
+Result<void> Runtime::remove(CreatedContainer& created, std::string* retired_state) {
   // Something still in the cgroup (the init was not waited for, or left children):
   // frozen processes cannot die of the SIGKILL tear_down sends, so thaw first.
   if (created.cgroup) {
     if (auto pids = created.cgroup->processes(); pids && !pids->empty()) (void)created.cgroup->thaw();
   }
-  return tear_down(created.state, created.cgroup.get(), created.hooks.poststop);
+  return tear_down(created.state, created.cgroup.get(), created.hooks.poststop, retired_state);
 }
 
-Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop) {
+Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop,
+                                std::string* retired_state) {
   if (cgroup) {
     // Without a pid namespace, the init's children outlive it: kill what is left.
     if (auto pids = cgroup->processes()) {
@@ -184,7 +185,13 @@ Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, con
     }
     MINIRUN_TRY(cgroup->destroy(), "delete `" + state.id + "`");
   }
-  MINIRUN_TRY(store_.remove(state.id), "delete `" + state.id + "`");
+  if (retired_state) {
+    auto retired = store_.retire(state.id);
+    if (!retired) return std::move(retired.error()).context("delete `" + state.id + "`");
+    *retired_state = std::move(*retired);
+  } else {
+    MINIRUN_TRY(store_.remove(state.id), "delete `" + state.id + "`");
+  }
   if (!poststop.empty()) {
     nlohmann::json j = {{"ociVersion", state.oci_version}, {"id", state.id}, {"status", "stopped"},
                         {"pid", 0}, {"bundle", state.bundle}};

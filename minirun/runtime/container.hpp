@@ -121,8 +121,11 @@ class Runtime {
   Result<void> remove(const std::string& id, bool force);
   /// `delete` of a container this process created (and whose init it has waited for,
   /// else what is left in the cgroup is killed): from what create() handed back, with no
-  /// reading back of the state or the cgroup layout. The monitor's way.
-  Result<void> remove(CreatedContainer& created);
+  /// reading back of the state or the cgroup layout. The monitor's way. With
+  /// `retired_state`, the state directory is only renamed out of the way
+  /// (StateStore::retire) and its new path stored there, for the caller to delete when
+  /// nobody waits for it: the id is free at once.
+  Result<void> remove(CreatedContainer& created, std::string* retired_state = nullptr);
   /// `list`.
   std::vector<ContainerSummary> list() const;
   /// `ps`: the host pids in the container's cgroup.
@@ -144,7 +147,8 @@ class Runtime {
   Result<void> run_poststart_hooks(const ContainerState& state, const std::vector<Hook>& poststart);
   /// The end of `delete`: kills what is left in the cgroup, removes it and the state,
   /// runs poststop hooks.
-  Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop);
+  Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop,
+                         std::string* retired_state = nullptr);
 
   RuntimeOptions options_;
   StateStore store_;

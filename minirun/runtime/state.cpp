@@ -92,6 +92,12 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
 
 Result<void> StateStore::remove(const std::string& id) const { return sys::remove_tree(dir(id)); }
 
+Result<std::string> StateStore::retire(const std::string& id) const {
+  const std::string to = root_ + "/" + kRetiredPrefix + id;
+  if (::rename(dir(id).c_str(), to.c_str()) < 0) return Error::from_errno("rename", dir(id));
+  return to;
+}
+
 std::vector<std::string> StateStore::ids() const {
   std::vector<std::string> out;
   DIR* d = ::opendir(root_.c_str());

@@ -68,6 +68,9 @@ struct ContainerState {
 };
 
 /// The directory of container states.
+/// The name prefix of a state directory that StateStore::retire() moved out of the way.
+inline constexpr const char* kRetiredPrefix = ".removed-";
+
 class StateStore {
  public:
   explicit StateStore(std::string root) : root_(std::move(root)) {}
@@ -85,6 +88,9 @@ class StateStore {
   Result<void> save_new(const ContainerState& state) const;
   Result<ContainerState> load(const std::string& id) const;
   Result<void> remove(const std::string& id) const;
+  /// Renames the state directory to `<root>/.removed-<id>` (a dot name: no command lists
+  /// it, and the id is free again) and returns that path, for the caller to delete.
+  Result<std::string> retire(const std::string& id) const;
   /// Ids with a state directory, sorted.
   std::vector<std::string> ids() const;
 

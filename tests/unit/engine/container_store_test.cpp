@@ -331,13 +331,17 @@ TEST_F(ContainerStoreTest, SweepDeletesOnlyTrashOlderThanTheGivenAge) {
   // Nothing is a minute old yet: a monitor may still be deleting any of them.
   EXPECT_TRUE(store.sweep_trash(std::chrono::seconds(60)).empty());
   EXPECT_EQ(entries_of(store.trash_dir()).size(), 2u);
+  // A runtime state directory a monitor renamed out of the way goes too; a live one stays.
+  ASSERT_TRUE(sys::make_directories(store.runtime_root() + "/.removed-" + old.id).ok());
+  ASSERT_TRUE(sys::make_directories(store.runtime_root() + "/" + fresh.id).ok());
   // Age zero: everything goes.
   auto swept = store.sweep_trash(std::chrono::seconds(0));
   std::sort(swept.begin(), swept.end());
-  std::vector<std::string> both = {old.id, fresh.id};
-  std::sort(both.begin(), both.end());
-  EXPECT_EQ(swept, both);
+  std::vector<std::string> expected = {old.id, old.id, fresh.id};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(swept, expected);
   EXPECT_TRUE(entries_of(store.trash_dir()).empty());
+  EXPECT_EQ(entries_of(store.runtime_root()), std::vector<std::string>{fresh.id});
   EXPECT_TRUE(store.sweep_trash(std::chrono::seconds(0)).empty()) << "an empty or missing trash is fine";
 }
 
