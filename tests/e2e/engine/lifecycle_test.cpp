@@ -21,6 +21,8 @@
  */
 #include <sys/stat.h>
 
+#include <sstream>
+
 #include "tests/e2e/engine/engine_fixture.hpp"
 
 namespace minirun::testing {
@@ -40,6 +42,35 @@ const char* kIgnoresTerm = "trap '' TERM; echo ready; while true; do sleep 0.1; 
 
 int64_t elapsed_ms(Clock::time_point since) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - since).count();
+}
+
+TEST_F(EngineLifecycle, ROOT_EveryCommandInTheHelpAnswersItsOwnHelp) {
+  // minirun builds only the parser of the command asked for (minirun.cpp,
+  // command_groups()); every command `minirun --help` lists must still be found.
+  MINIRUN_REQUIRE_ROOT();
+  auto top = mr("--help");
+  ASSERT_EQ(top.exit_code, 0) << top.err;
+  const size_t listed = top.out.find("Subcommands:");
+  ASSERT_NE(listed, std::string::npos) << top.out;
+  std::istringstream lines(top.out.substr(listed));
+  std::string line;
+  std::getline(lines, line);
+  int commands = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string name;
+    if (!(words >> name)) continue;
+    ++commands;
+    auto help = mr(name, "--help");
+    EXPECT_EQ(help.exit_code, 0) << name << ": " << help.err;
+    EXPECT_NE(help.out.find(" " + name + " [OPTIONS]"), std::string::npos) << name << ": " << help.out;
+  }
+  EXPECT_GE(commands, 20) << top.out;
+  // A global option before the command, in both spellings, is skipped to find it.
+  auto spelled = run_command({MINIRUN_BINARY, "--data-root=" + data_root(), "--image-root", image_root(), "ps", "-a"},
+                             {}, 30);
+  EXPECT_EQ(spelled.exit_code, 0) << spelled.err;
+  EXPECT_NE(spelled.out.find("CONTAINER ID"), std::string::npos) << spelled.out;
 }
 
 TEST_F(EngineLifecycle, ROOT_RunRmPrintsOutputAndLeavesNoContainer) {
