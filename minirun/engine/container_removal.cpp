@@ -44,9 +44,9 @@ Result<void> Engine::remove(const std::string& id_or_name, bool force, bool remo
   return remove_container(id_or_name, force, remove_volumes, nullptr);
 }
 
-Result<std::string> Engine::remove_and_keep_files(const std::string& id_or_name, bool force, bool remove_volumes) {
+Result<std::string> Engine::remove_and_keep_files(const ContainerConfig& config, bool force, bool remove_volumes) {
   std::string retired;
-  if (auto removed = remove_container(id_or_name, force, remove_volumes, &retired); !removed)
+  if (auto removed = remove_loaded(config, force, remove_volumes, &retired); !removed)
     return std::move(removed.error());
   return retired;
 }
@@ -62,39 +62,44 @@ Result<void> Engine::remove_container(const std::string& id_or_name, bool force,
     if (!sys::path_exists(store_.dir(*id) + "/config.json")) return sys::remove_tree(store_.dir(*id));
     return std::move(config.error());
   }
-  auto state = store_.load_state(*id);
+  return remove_loaded(*config, force, remove_volumes, retired);
+}
+
+Result<void> Engine::remove_loaded(const ContainerConfig& config, bool force, bool remove_volumes,
+                                   std::string* retired) {
+  auto state = store_.load_state(config.id);
   if (!state) return std::move(state.error());
   const ContainerState now = observe(*state);
   const bool up = now.status == ContainerStatus::running || now.status == ContainerStatus::paused ||
                   now.status == ContainerStatus::restarting;
   if (up && !force)
-    return Error("you cannot remove a running container " + config->name +
-                 ": stop it first (`minirun stop " + config->name + "`) or use `minirun rm -f`");
+    return Error("you cannot remove a running container " + config.name +
+                 ": stop it first (`minirun stop " + config.name + "`) or use `minirun rm -f`");
   if (up || now.monitor_lost) {
-    (void)store_.update_state(*id, [](ContainerState& s) { s.stop_requested = true; });
-    (void)runtime().kill(*id, SIGKILL, true);
-    if (now.status == ContainerStatus::paused) (void)runtime().resume(*id);
-    auto after = wait_not_running(*id, 10'000);
+    (void)store_.update_state(config.id, [](ContainerState& s) { s.stop_requested = true; });
+    (void)runtime().kill(config.id, SIGKILL, true);
+    if (now.status == ContainerStatus::paused) (void)runtime().resume(config.id);
+    auto after = wait_not_running(config.id, 10'000);
     if (!after) return std::move(after.error());
   }
   // Whatever a dead monitor left: the runtime container, its cgroup, the mount.
-  MINIRUN_TRY(clean_up_unsupervised(*config), "rm");
+  MINIRUN_TRY(clean_up_unsupervised(config), "rm");
   // Only a directory that is an image store gets its lock file touched.
   if (sys::path_exists(options_.image_root + "/oci-layout")) {
-    if (auto image_id = imagebuilder::store::Digest::parse(config->image_id); image_id)
-      (void)imagebuilder::store::release_hold(options_.image_root, *image_id, image_holder(*config));
+    if (auto image_id = imagebuilder::store::Digest::parse(config.image_id); image_id)
+      (void)imagebuilder::store::release_hold(options_.image_root, *image_id, image_holder(config));
   }
-  for (const auto& a : config->networks) MINIRUN_TRY(disconnect_network(networks_, *config, a), "rm");
+  for (const auto& a : config.networks) MINIRUN_TRY(disconnect_network(networks_, config, a), "rm");
   if (retired) {
-    auto trash = store_.retire(*config);
+    auto trash = store_.retire(config);
     if (!trash) return std::move(trash.error()).context("rm");
     *retired = std::move(*trash);
   } else {
-    MINIRUN_TRY(store_.erase(*config), "rm");
+    MINIRUN_TRY(store_.erase(config), "rm");
   }
   if (remove_volumes) {
     VolumeStore volumes(store_.volumes_root());
-    for (const auto& m : config->mounts) {
+    for (const auto& m : config.mounts) {
       if (m.type != "volume") continue;
       auto volume = volumes.inspect(m.source);
       if (volume && volume->anonymous) (void)volumes.remove(m.source, {});

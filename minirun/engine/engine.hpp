@@ -138,9 +138,10 @@ class Engine {
   /// `rm`: refuses a running container unless `force` (which kills it first).
   /// `volumes` also removes its anonymous volumes.
   Result<void> remove(const std::string& id_or_name, bool force, bool volumes);
-  /// remove(), except that the container's files are only moved to the trash
-  /// (ContainerStore::retire); their directory is returned for the caller to delete.
-  Result<std::string> remove_and_keep_files(const std::string& id_or_name, bool force, bool volumes);
+  /// remove() of a container whose config the caller holds (and knows to be current),
+  /// except that its files are only moved to the trash (ContainerStore::retire): their
+  /// directory is returned for the caller to delete. The --rm monitor's way.
+  Result<std::string> remove_and_keep_files(const ContainerConfig& config, bool force, bool volumes);
   /// `restart`: stop (if running) + start.
   Result<void> restart(const std::string& id_or_name, std::optional<int> timeout = std::nullopt);
   /// `pause` / `unpause`: the cgroup freezer.
@@ -165,6 +166,7 @@ class Engine {
 
  private:
   Result<void> remove_container(const std::string& id_or_name, bool force, bool volumes, std::string* retired);
+  Result<void> remove_loaded(const ContainerConfig& config, bool force, bool volumes, std::string* retired);
   Result<void> start_claimed(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early);
   Result<void> start_locked(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early);
   /// posix_spawn of minirun-monitor with the spawn protocol's fds (monitor.hpp).

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -102,6 +103,14 @@ void release_startup_pages() {
   std::fclose(maps);
 }
 
+/// Whether `path` is still the file `before` described (same inode, size and time).
+bool same_file_as_loaded(const std::string& path, const struct stat& before) {
+  struct stat now{};
+  return ::stat(path.c_str(), &now) == 0 && now.st_dev == before.st_dev && now.st_ino == before.st_ino &&
+         now.st_size == before.st_size && now.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+         now.st_mtim.tv_nsec == before.st_mtim.tv_nsec;
+}
+
 /// One healthcheck run in progress: a forked copy of the monitor doing `exec`.
 struct Probe {
   pid_t pid = -1;
@@ -113,10 +122,11 @@ struct Probe {
 
 class Supervisor {
  public:
-  Supervisor(const MonitorArgs& args, ContainerConfig config, nlohmann::json bundle)
+  Supervisor(const MonitorArgs& args, ContainerConfig config, const struct stat& config_stat, nlohmann::json bundle)
       : args_(args),
         store_(args.data_root),
         config_(std::move(config)),
+        config_stat_(config_stat),
         bundle_(std::move(bundle)),
         runtime_({.root = store_.runtime_root()}) {
     if (args.attached) {
@@ -152,6 +162,7 @@ class Supervisor {
   const MonitorArgs& args_;
   ContainerStore store_;
   ContainerConfig config_;
+  struct stat config_stat_ {};  ///< config.json as it was when config_ was read
   nlohmann::json bundle_;
   runtime::Runtime runtime_;
   std::optional<JsonLogWriter> log_;
@@ -565,7 +576,14 @@ int Supervisor::run() {
     options.image_root = args_.image_root;
     options.init_path = args_.init_path;
     options.net_plugin_path = args_.net_plugin_path;
-    auto removed = Engine(options).remove_and_keep_files(config_.id, false, true);
+    // The config this monitor read at its start, unless `network connect/disconnect`
+    // has rewritten config.json since (a new file, so another inode or time): then the
+    // file's, whose networks are the ones to take down.
+    ContainerConfig current = config_;
+    if (!same_file_as_loaded(store_.dir(config_.id) + "/config.json", config_stat_)) {
+      if (auto reloaded = store_.load_config(config_.id)) current = std::move(*reloaded);
+    }
+    auto removed = Engine(options).remove_and_keep_files(current, false, true);
     if (!removed) std::fprintf(stderr, "minirun-monitor: --rm: %s\n", removed.error().what().c_str());
     else leftovers_.push_back(*removed);
   }
@@ -592,6 +610,9 @@ int run_monitor(const MonitorArgs& args) {
     ::dup2(log->get(), 1);
     ::dup2(log->get(), 2);
   }
+  // Its stat first: a rewrite after it shows at the end as a different file (--rm).
+  struct stat config_stat{};
+  (void)::stat((store.dir(args.id) + "/config.json").c_str(), &config_stat);
   auto config = store.load_config(args.id);
   if (!config) {
     tell(kMonitorStatusFd, "error " + config.error().what());
@@ -616,7 +637,7 @@ int run_monitor(const MonitorArgs& args) {
     s.monitor_start_time = self ? *self : 0;
     s.stop_requested = false;
   });
-  Supervisor supervisor(args, std::move(*config), std::move(*bundle));
+  Supervisor supervisor(args, std::move(*config), config_stat, std::move(*bundle));
   return supervisor.run();
 }
 
