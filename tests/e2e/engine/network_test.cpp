@@ -383,5 +383,22 @@ TEST_F(NetworkE2E, ROOT_RemovedContainersGiveTheirAddressesBack) {
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
+TEST_F(NetworkE2E, ROOT_ARunRmContainerGivesBackTheAddressOfANetworkConnectedWhileItRan) {
+  // The --rm monitor removes the container with the config it read at its start unless
+  // config.json changed since (monitor.cpp): a `network connect` during the run changes
+  // it, and the address leased on that network must be released too.
+  ASSERT_EQ(mr("network", "create", "--subnet", "10.233.0.4/30", "e2e-late").exit_code, 0);
+  auto run = mr("run", "-d", "--rm", "busybox", "sleep", "1");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const std::string id = lines_of(run.out)[0];
+  auto connected = mr("network", "connect", "e2e-late", id);
+  ASSERT_EQ(connected.exit_code, 0) << connected.err;
+  for (int i = 0; i < 100 && !directory_entries(data_root() + "/containers").empty(); ++i) ::usleep(50'000);
+  ASSERT_TRUE(directory_entries(data_root() + "/containers").empty()) << "the --rm container is still there";
+  // A /30 holds one container: a new one gets an address only if the old one was freed.
+  auto again = mr("create", "--network", "e2e-late", "busybox", "true");
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
 }  // namespace
 }  // namespace minirun::testing
