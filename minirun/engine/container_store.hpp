@@ -113,7 +113,7 @@ class ContainerStore {
   /// Where retire() puts removed containers.
   std::string trash_dir() const { return root_ + "/trash"; }
   /// Deletes what has waited in trash/ for at least `min_age`, and the runtime's state
-  /// directories a monitor renamed out of the way (runtime/.removed-<id>): left by a
+  /// directories a monitor renamed out of the way (`runtime/.removed-<id>`): left by a
   /// monitor killed before it got to them (younger ones may still be in a monitor's
   /// hands). `system prune` calls it. Returns the ids deleted.
   std::vector<std::string> sweep_trash(std::chrono::seconds min_age) const;

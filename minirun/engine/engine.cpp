@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -181,8 +182,8 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
   } else {
     // The early monitor has been starting meanwhile; now it learns which container.
     const std::string line = config.id + "\n";
-    if (::write(early->go_.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-      return Error::from_errno("write", "the early monitor's pipe").context("start " + config.name);
+    if (::send(early->go_.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
+      return Error::from_errno("send", "the early monitor's channel").context("start " + config.name);
     early->go_.reset();
   }
   int wstatus = 0;
@@ -208,8 +209,10 @@ Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* 
   int status[2], go[2] = {-1, -1};
   if (::pipe2(status, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
   sys::UniqueFd status_read(status[0]), status_write(status[1]);
-  // Without an id yet (an early monitor), the id follows on a pipe of its own.
-  if (id.empty() && ::pipe2(go, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
+  // Without an id yet (an early monitor), the id follows on a channel of its own: a
+  // socket pair, so that writing to a monitor that died meanwhile is an error (send with
+  // MSG_NOSIGNAL), not a SIGPIPE that would kill this command without a word.
+  if (id.empty() && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) return Error::from_errno("socketpair");
   sys::UniqueFd go_read(go[0]), go_write(go[1]);
 
   // posix_spawn(3), not fork(2): the engine often runs inside a big multi-threaded

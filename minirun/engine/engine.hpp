@@ -85,8 +85,8 @@ struct ContainerView {
 };
 
 /// A monitor spawned before its container exists (Engine::spawn_early_monitor): it has
-/// started and waits for the container's id on a pipe. Whoever gives up on it just lets
-/// this object go: the pipe closes, and the monitor exits without touching anything.
+/// started and waits for the container's id on a socket. Whoever gives up on it just
+/// lets this object go: the socket closes, and the monitor exits without touching anything.
 class EarlyMonitor {
  public:
   EarlyMonitor() = default;
@@ -101,7 +101,7 @@ class EarlyMonitor {
  private:
   friend class Engine;
   pid_t spawned_ = -1;      ///< the posix_spawn'ed process, which forks the monitor and exits
-  sys::UniqueFd go_;        ///< write end: the container id goes here
+  sys::UniqueFd go_;        ///< our end of the socket pair: the container id goes here
   sys::UniqueFd status_;    ///< read end of the monitor's status channel
   bool attached_ = false;   ///< spawned with --attached (output to this process's fds)
 };
