@@ -39,7 +39,15 @@ Error held_error(const std::string& what, const std::vector<std::string>& holder
 std::int64_t age_seconds(const std::string& path) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) < 0) return 0;
-  return static_cast<std::int64_t>(::time(nullptr)) - static_cast<std::int64_t>(st.st_mtime);
+  // The precise clock, not time(2): that one reads the kernel's coarse clock, which can
+  // lag by up to a tick behind a file time the kernel took from the precise one (Linux
+  // 6.13+ does so for files just looked at), and a file written a moment ago would then
+  // be -1 s old. Clamped at 0 for the same reason.
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::int64_t age_ns = (static_cast<std::int64_t>(now.tv_sec) - st.st_mtim.tv_sec) * 1'000'000'000 +
+                              (now.tv_nsec - st.st_mtim.tv_nsec);
+  return age_ns > 0 ? age_ns / 1'000'000'000 : 0;
 }
 
 }  // namespace
