@@ -12,7 +12,6 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstring>
 #include <optional>
 
@@ -32,6 +30,8 @@
 #include "minirun/engine/engine.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/loopback.hpp"
+#include "minirun/engine/monitor_memory.hpp"
+#include "minirun/engine/monitor_probe.hpp"
 #include "minirun/engine/restart_policy.hpp"
 #include "minirun/network/dns_server.hpp"
 #include "minirun/network/netns.hpp"
@@ -72,53 +72,6 @@ void forward(int& fd, const char* data, size_t size) {
     size -= static_cast<size_t>(n);
   }
 }
-
-/// Drops this process's mappings of its own read-only program pages (code, constants).
-///
-/// Starting a container runs a lot of code once (the bundle, seccomp, the runtime's
-/// create) and the supervising loop then needs little of it. Resident memory (RSS)
-/// counts every page mapped into the process, also file pages shared with the page
-/// cache, so the monitor would show ~3 MiB for code it no longer runs. MADV_DONTNEED on
-/// a read-only file mapping only removes the mapping: the data stays in the page cache,
-/// and a page used again is mapped back by a minor fault. Never applied to writable
-/// mappings, where it would throw away data. See madvise(2), proc(5) (/proc/PID/maps).
-void release_startup_pages() {
-  char exe[PATH_MAX];
-  ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return;
-  exe[n] = '\0';
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr) return;
-  char line[PATH_MAX + 128];
-  while (std::fgets(line, sizeof line, maps) != nullptr) {
-    unsigned long start = 0, end = 0;
-    char perms[8] = {};
-    int path_at = 0;
-    if (std::sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &start, &end, perms, &path_at) < 3 || path_at == 0) continue;
-    std::string path(line + path_at);
-    if (!path.empty() && path.back() == '\n') path.pop_back();
-    if (path != exe || perms[1] == 'w') continue;
-    ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-  }
-  std::fclose(maps);
-}
-
-/// Whether `path` is still the file `before` described (same inode, size and time).
-bool same_file_as_loaded(const std::string& path, const struct stat& before) {
-  struct stat now{};
-  return ::stat(path.c_str(), &now) == 0 && now.st_dev == before.st_dev && now.st_ino == before.st_ino &&
-         now.st_size == before.st_size && now.st_mtim.tv_sec == before.st_mtim.tv_sec &&
-         now.st_mtim.tv_nsec == before.st_mtim.tv_nsec;
-}
-
-/// One healthcheck run in progress: a forked copy of the monitor doing `exec`.
-struct Probe {
-  pid_t pid = -1;
-  UniqueFd output;  ///< read end of the probe's stdout+stderr
-  std::string captured;
-  std::string start;
-  int64_t deadline_ns = 0;
-};
 
 class Supervisor {
  public:
@@ -300,41 +253,7 @@ void Supervisor::pump(int& fd, const char* stream) {
 }
 
 void Supervisor::start_probe() {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) < 0) return;
-  probe_.output.reset(fds[0]);
-  probe_.captured.clear();
-  probe_.start = now_rfc3339();
-  probe_.deadline_ns = monotonic_ns() + config_.healthcheck.timeout_ns;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(fds[1], 1);
-    ::dup2(fds[1], 2);
-    nlohmann::json process = bundle_["process"];
-    process["args"] = config_.healthcheck.argv();
-    process["terminal"] = false;
-    auto parsed = runtime::parse_process(process, "healthcheck");
-    if (!parsed) {
-      std::string text = parsed.error().what() + "\n";
-      (void)!::write(2, text.data(), text.size());
-      ::_exit(126);
-    }
-    runtime::ExecOptions options;
-    options.pid_file = store_.dir(config_.id) + "/health.pid";
-    auto code = runtime_.exec(config_.id, *parsed, options);
-    if (!code) {
-      std::string text = code.error().what() + "\n";
-      (void)!::write(2, text.data(), text.size());
-      ::_exit(126);
-    }
-    ::_exit(*code & 0xff);
-  }
-  ::close(fds[1]);
-  if (pid < 0) {
-    probe_.output.reset();
-    return;
-  }
-  probe_.pid = pid;
+  probe_ = start_health_probe(runtime_, store_, config_, bundle_, monotonic_ns() + config_.healthcheck.timeout_ns);
 }
 
 void Supervisor::finish_probe(bool timed_out) {
@@ -580,7 +499,7 @@ int Supervisor::run() {
     // has rewritten config.json since (a new file, so another inode or time): then the
     // file's, whose networks are the ones to take down.
     ContainerConfig current = config_;
-    if (!same_file_as_loaded(store_.dir(config_.id) + "/config.json", config_stat_)) {
+    if (!sys::same_file(store_.dir(config_.id) + "/config.json", config_stat_)) {
       if (auto reloaded = store_.load_config(config_.id)) current = std::move(*reloaded);
     }
     auto removed = Engine(options).remove_and_keep_files(current, false, true);

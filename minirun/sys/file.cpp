@@ -98,6 +98,13 @@ Result<void> write_file_swapping(const std::string& path, const std::string& spa
   return write_file_atomic(path, data, mode);  // e.g. EINVAL: no RENAME_EXCHANGE here
 }
 
+bool same_file(const std::string& path, const struct stat& before) {
+  struct stat now{};
+  return ::stat(path.c_str(), &now) == 0 && now.st_dev == before.st_dev && now.st_ino == before.st_ino &&
+         now.st_size == before.st_size && now.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+         now.st_mtim.tv_nsec == before.st_mtim.tv_nsec;
+}
+
 Result<void> make_directories(const std::string& path, mode_t mode) {
   if (path.empty()) return Error("make_directories: empty path");
   std::string partial;

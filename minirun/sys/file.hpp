@@ -12,6 +12,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <string>
@@ -49,6 +50,10 @@ Result<void> write_file_atomic(const std::string& path, std::string_view data, m
 /// filesystem cannot exchange.
 Result<void> write_file_swapping(const std::string& path, const std::string& spare, std::string_view data,
                                  mode_t mode = 0644);
+
+/// Whether `path` is still the file `before` (a stat(2) of it) described: the same
+/// inode, size and modification time. A file rewritten by rename is another inode.
+bool same_file(const std::string& path, const struct stat& before);
 
 /// mkdir -p. Existing directories are fine; returns an error naming the failing part.
 Result<void> make_directories(const std::string& path, mode_t mode = 0755);

@@ -273,6 +273,20 @@ TEST(Files, SwappingWriteReusesOneSpareFile) {
   EXPECT_EQ(after.st_mode & 07777, 0600u);
 }
 
+TEST(Files, SameFileSeesARewriteByRename) {
+  // What the --rm monitor checks before trusting the config it read at its start.
+  TempDir dir;
+  const std::string p = dir.path() + "/config.json";
+  ASSERT_TRUE(sys::write_file_atomic(p, "{}"));
+  struct stat before {};
+  ASSERT_EQ(::stat(p.c_str(), &before), 0);
+  EXPECT_TRUE(sys::same_file(p, before));
+  ASSERT_TRUE(sys::write_file_atomic(p, "{}"));  // same content, a new file
+  EXPECT_FALSE(sys::same_file(p, before));
+  ASSERT_EQ(::unlink(p.c_str()), 0);
+  EXPECT_FALSE(sys::same_file(p, before));
+}
+
 TEST(Files, SwappingWriteNeverShowsAReaderHalfAFile) {
   TempDir dir;
   const std::string p = dir.path() + "/state.json", spare = dir.path() + "/.spare";
