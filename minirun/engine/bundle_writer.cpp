@@ -45,6 +45,15 @@ Result<std::vector<std::string>> container_capabilities(const ContainerConfig& c
   return effective_capabilities(default_capabilities(), config.cap_add, config.cap_drop);
 }
 
+bool uses_runtime_default_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities) {
+  if (config.privileged || !(config.seccomp.empty() || config.seccomp == "builtin")) return false;
+  std::vector<std::string> sorted = capabilities, defaults = default_capabilities();
+  std::sort(sorted.begin(), sorted.end());
+  std::sort(defaults.begin(), defaults.end());
+  struct utsname host{};
+  return sorted == defaults && ::uname(&host) == 0 && std::string_view(host.machine) == "x86_64";
+}
+
 Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities) {
   if (config.privileged || config.seccomp == "unconfined") return nlohmann::json(nullptr);
   if (config.seccomp.empty() || config.seccomp == "builtin") {
@@ -53,12 +62,7 @@ Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const st
     // SeccompProfile.DefaultCapabilitiesGiveExactlyTheRuntimeDefault holds them equal),
     // and that one is built from a table in a fifth of the time of parsing and
     // converting 13 KB of JSON, a few hundred microseconds of every container start.
-    std::vector<std::string> sorted = capabilities, defaults = default_capabilities();
-    std::sort(sorted.begin(), sorted.end());
-    std::sort(defaults.begin(), defaults.end());
-    struct utsname host{};
-    if (sorted == defaults && ::uname(&host) == 0 && std::string_view(host.machine) == "x86_64")
-      return runtime::docker_default_seccomp_profile();
+    if (uses_runtime_default_seccomp(config, capabilities)) return runtime::docker_default_seccomp_profile();
     return default_seccomp_for(capabilities);
   }
   return load_seccomp_profile(config.seccomp, capabilities);
@@ -112,8 +116,8 @@ Result<void> prepare_mounts(const ContainerStore& store, const ContainerConfig& 
 
 }  // namespace
 
-Result<nlohmann::json> write_bundle(const ContainerStore& store, const ContainerConfig& config,
-                                    const std::string& init_path) {
+Result<WrittenBundle> write_bundle(const ContainerStore& store, const ContainerConfig& config,
+                                   const std::string& init_path) {
   const std::string dir = store.dir(config.id);
   const std::string rootfs = store.rootfs_dir(config.id);
   bool mounted_here = false;
@@ -127,7 +131,7 @@ Result<nlohmann::json> write_bundle(const ContainerStore& store, const Container
     mount->release();  // it outlives this function: the monitor unmounts it at the end
     mounted_here = true;
   }
-  auto written = [&]() -> Result<nlohmann::json> {
+  auto written = [&]() -> Result<WrittenBundle> {
     BundleInputs inputs;
     inputs.rootfs = rootfs;
     inputs.etc_dir = dir;
@@ -154,10 +158,18 @@ Result<nlohmann::json> write_bundle(const ContainerStore& store, const Container
     inputs.capabilities = *caps;
     auto seccomp = container_seccomp(config, *caps);
     if (!seccomp) return std::move(seccomp.error()).context("--security-opt seccomp");
+    WrittenBundle out;
+    if (!seccomp->is_null() && uses_runtime_default_seccomp(config, *caps)) {
+      // The same rules as the JSON, from the runtime's table; `canonical` as parsing the
+      // JSON would set it (spec_seccomp.cpp), the key of the compiled-filter cache.
+      out.seccomp = runtime::docker_default_seccomp();
+      out.seccomp->canonical = seccomp->dump();
+    }
     inputs.seccomp = std::move(*seccomp);
     if (config.init && !sys::path_exists(init_path))
       return Error("--init: " + init_path + " is missing (it is built next to minirun)");
-    return oci_config(config, inputs);
+    out.config = oci_config(config, inputs);
+    return out;
   }();
   if (!written && mounted_here) (void)unmount_rootfs(store, config.id);
   return written;

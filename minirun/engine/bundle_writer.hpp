@@ -29,19 +29,28 @@
  */
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "minirun/engine/container_config.hpp"
 #include "minirun/engine/container_store.hpp"
+#include "minirun/runtime/spec.hpp"
 
 namespace minirun::engine {
 
-/// Steps 1-7 above. `init_path` is minirun-init (for --init). Returns the OCI config,
-/// which the monitor hands to the runtime without a file in between.
-Result<nlohmann::json> write_bundle(const ContainerStore& store, const ContainerConfig& config,
-                                    const std::string& init_path);
+/// What write_bundle made, for the monitor to hand to the runtime without a file between.
+struct WrittenBundle {
+  nlohmann::json config;  ///< the OCI config, as bundle/config.json will say it
+  /// With the built-in profile for Docker's capabilities: config's linux.seccomp in the
+  /// runtime's form, built from its table (runtime::CreateOptions::seccomp says why).
+  std::optional<runtime::Seccomp> seccomp;
+};
+
+/// Steps 1-7 above. `init_path` is minirun-init (for --init).
+Result<WrittenBundle> write_bundle(const ContainerStore& store, const ContainerConfig& config,
+                                   const std::string& init_path);
 
 /// Writes `spec` to the container's `bundle/config.json`.
 Result<void> save_bundle_config(const ContainerStore& store, const std::string& id, const nlohmann::json& spec);
@@ -51,6 +60,10 @@ Result<std::vector<std::string>> container_capabilities(const ContainerConfig& c
 
 /// The OCI linux.seccomp object for the container (null when unconfined or privileged).
 Result<nlohmann::json> container_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities);
+
+/// Whether container_seccomp() gives the runtime's own table-built default profile:
+/// the built-in profile, Docker's 14 capabilities exactly, on x86-64.
+bool uses_runtime_default_seccomp(const ContainerConfig& config, const std::vector<std::string>& capabilities);
 
 /// Whether `path` is a mount point (its device differs from its parent's).
 bool is_mount_point(const std::string& path);

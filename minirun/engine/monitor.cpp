@@ -75,12 +75,13 @@ void forward(int& fd, const char* data, size_t size) {
 
 class Supervisor {
  public:
-  Supervisor(const MonitorArgs& args, ContainerConfig config, const struct stat& config_stat, nlohmann::json bundle)
+  Supervisor(const MonitorArgs& args, ContainerConfig config, const struct stat& config_stat, WrittenBundle bundle)
       : args_(args),
         store_(args.data_root),
         config_(std::move(config)),
         config_stat_(config_stat),
-        bundle_(std::move(bundle)),
+        bundle_(std::move(bundle.config)),
+        seccomp_(std::move(bundle.seccomp)),
         runtime_({.root = store_.runtime_root()}) {
     if (args.attached) {
       stdout_fd_ = kMonitorStdoutFd;
@@ -117,6 +118,7 @@ class Supervisor {
   ContainerConfig config_;
   struct stat config_stat_ {};  ///< config.json as it was when config_ was read
   nlohmann::json bundle_;
+  std::optional<runtime::Seccomp> seccomp_;  ///< bundle_'s linux.seccomp, when built in (WrittenBundle)
   runtime::Runtime runtime_;
   std::optional<JsonLogWriter> log_;
   int status_fd_ = kMonitorStatusFd;
@@ -166,7 +168,16 @@ Result<void> Supervisor::start_container() {
   UniqueFd saved_out(::fcntl(1, F_DUPFD_CLOEXEC, 10)), saved_err(::fcntl(2, F_DUPFD_CLOEXEC, 10));
   ::dup2(out_write.get(), 1);
   ::dup2(err_write.get(), 2);
+  // The built-in seccomp profile goes over already parsed; bundle_ keeps its JSON for
+  // config.json and the healthcheck's exec, out of the runtime's sight meanwhile.
+  nlohmann::json seccomp_json;
+  if (seccomp_) {
+    options.seccomp = &*seccomp_;
+    seccomp_json = std::move(bundle_["linux"]["seccomp"]);
+    bundle_["linux"].erase("seccomp");
+  }
   auto created = runtime_.create(options);
+  if (seccomp_) bundle_["linux"]["seccomp"] = std::move(seccomp_json);
   ::dup2(saved_out.get(), 1);
   ::dup2(saved_err.get(), 2);
   if (!created) return std::move(created.error());

@@ -102,6 +102,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   auto spec = options.config ? parse_spec(*options.config, resolved) : load_spec(resolved);
   if (!spec && options.config) return std::move(spec.error()).context(std::string(resolved) + "/config.json");
   if (!spec) return std::move(spec.error());
+  if (options.seccomp != nullptr) spec->linux.seccomp = *options.seccomp;
   explain.end(Step::load_config, resolved);
   if (options_.debug) {
     // Fields the spec allows a runtime to ignore when the platform lacks them: say so.

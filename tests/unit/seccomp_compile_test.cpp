@@ -7,11 +7,13 @@
  */
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <set>
 #include <string>
 
 #include "minirun/runtime/default_seccomp_profile.hpp"
 #include "minirun/runtime/seccomp.hpp"
+#include "minirun/runtime/spec_internal.hpp"
 
 namespace minirun::runtime {
 namespace {
@@ -185,6 +187,29 @@ TEST(SeccompDefaultProfile, JsonIsInOciForm) {
   }
   EXPECT_TRUE(clone_masked);
   EXPECT_TRUE(clone3_enosys);
+}
+
+// The engine hands docker_default_seccomp() to the runtime in place of its JSON
+// (CreateOptions::seccomp), while config.json keeps the JSON for `exec`: the two must
+// give the same filter, and the struct's cache key must be what parsing the JSON gives.
+TEST(SeccompDefaultProfile, TheTableAndItsJsonParsedGiveTheSameFilter) {
+  const nlohmann::json json = docker_default_seccomp_profile();
+  auto parsed = spec_detail::parse_seccomp(json, "linux.seccomp");
+  ASSERT_TRUE(parsed) << parsed.error().what();
+  EXPECT_EQ(parsed->canonical, json.dump());
+  Seccomp table = docker_default_seccomp();
+  EXPECT_EQ(table.default_action, parsed->default_action);
+  EXPECT_EQ(table.default_errno_ret, parsed->default_errno_ret);
+  EXPECT_EQ(table.architectures, parsed->architectures);
+  EXPECT_EQ(table.flags, parsed->flags);
+  ASSERT_EQ(table.syscalls.size(), parsed->syscalls.size());
+  auto from_table = SeccompFilter::compile(table);
+  auto from_json = SeccompFilter::compile(*parsed);
+  ASSERT_TRUE(from_table && from_json);
+  ASSERT_TRUE(from_table->export_program() && from_json->export_program());
+  ASSERT_EQ(from_table->program().size(), from_json->program().size());
+  EXPECT_EQ(0, std::memcmp(from_table->program().data(), from_json->program().data(),
+                           from_table->program().size() * sizeof(sock_filter)));
 }
 
 }  // namespace
