@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
     }
     if (child > 0) ::_exit(0);
   }
-  // Spawned early (`minirun run`): the process is up while the engine still writes the
-  // container; the id tells it which one, and no id means it is not needed after all.
-  if (args->id_on_fd && !minirun::engine::receive_monitor_id(*args)) return 0;
+  // Spawned early (`minirun run`): the process is up while the engine still parses and
+  // writes the container; its orders say which one, and none means it is not needed.
+  if (args->id_on_fd) {
+    if (auto r = minirun::engine::receive_monitor_orders(*args); !r) return 0;
+  }
   return minirun::engine::run_monitor(*args);
 }

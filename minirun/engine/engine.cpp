@@ -76,8 +76,8 @@ std::string read_line(int fd) {
 }  // namespace
 
 EarlyMonitor::~EarlyMonitor() {
-  // Closing the pipe unused tells the monitor to exit; the spawned process (which only
-  // forks it) is reaped so that it does not stay a zombie of a long-lived caller.
+  // Closing the socket unused tells the monitor to exit; it is reaped so that it does
+  // not stay a zombie. (Once it has its id it is left alone: see start_locked.)
   go_.reset();
   while (spawned_ > 0 && ::waitpid(spawned_, nullptr, 0) < 0 && errno == EINTR) {
   }
@@ -94,8 +94,6 @@ Result<void> Engine::start(const std::string& id_or_name, const Attach* attach) 
 Result<void> Engine::start(const ContainerConfig& created, const Attach* attach, EarlyMonitor early) {
   return start_claimed(created, attach, &early);
 }
-
-Result<EarlyMonitor> Engine::spawn_early_monitor(const Attach* attach) { return spawn_monitor("", attach); }
 
 Result<void> Engine::start_claimed(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early) {
   // Claim the start under the lock: the claim is our pid as the "monitor" until the real
@@ -174,21 +172,37 @@ Result<void> Engine::unpublish_recorded(const std::string& id) {
 
 Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* attach, EarlyMonitor* early) {
   std::optional<EarlyMonitor> spawned;
-  if (early == nullptr || early->spawned_ < 0 || early->attached_ != (attach != nullptr)) {
+  // An early monitor holds our fds 0, 1 and 2 (spawn_early_monitor): attached elsewhere,
+  // it is let go and a monitor spawned for those fds.
+  const bool standard_fds = attach == nullptr || ((attach->stdin_fd == -1 || attach->stdin_fd == 0) &&
+                                                  attach->stdout_fd == 1 && attach->stderr_fd == 2);
+  if (early == nullptr || early->spawned_ < 0 || !early->go_ || !standard_fds) {
     auto monitor = spawn_monitor(config.id, attach);
     if (!monitor) return std::move(monitor.error());
     spawned.emplace(std::move(*monitor));
     early = &*spawned;
   } else {
-    // The early monitor has been starting meanwhile; now it learns which container.
-    const std::string line = config.id + "\n";
+    // The early monitor has been starting meanwhile; now it learns its orders.
+    MonitorOrders orders;
+    orders.id = config.id;
+    orders.data_root = options_.data_root;
+    orders.image_root = options_.image_root;
+    orders.init_path = options_.init_path;
+    orders.net_plugin_path = options_.net_plugin_path;
+    orders.attached = attach != nullptr;
+    orders.keep_stdin = attach != nullptr && attach->stdin_fd >= 0;
+    const std::string line = orders.to_line();
     if (::send(early->go_.get(), line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size()))
       return Error::from_errno("send", "the early monitor's channel").context("start " + config.name);
     early->go_.reset();
   }
-  int wstatus = 0;
-  while (::waitpid(early->spawned_, &wstatus, 0) < 0 && errno == EINTR) {
+  if (early->detaches_) {
+    int wstatus = 0;
+    while (::waitpid(early->spawned_, &wstatus, 0) < 0 && errno == EINTR) {
+    }
   }
+  // An early monitor is our own child and stays so until this short-lived command exits
+  // and it is reparented (spawn_early_monitor); there is nobody to wait for now.
   early->spawned_ = -1;
   const std::string line = read_line(early->status_.get());
   if (line.rfind("started ", 0) == 0) {
@@ -203,37 +217,42 @@ Result<void> Engine::start_locked(const ContainerConfig& config, const Attach* a
                store_.dir(config.id) + "/monitor.log");
 }
 
-Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* attach) {
-  if (!sys::path_exists(options_.monitor_path))
-    return Error("start: " + options_.monitor_path + " is missing (it is built next to minirun)");
-  int status[2], go[2] = {-1, -1};
+namespace {
+
+/// A monitor process just spawned (spawn_monitor_process).
+struct SpawnedMonitor {
+  pid_t pid = -1;
+  sys::UniqueFd status;  ///< read end of its status channel (fd 3 there)
+  sys::UniqueFd orders;  ///< with `early`: our end of its orders socket (fd 6 there)
+};
+
+/// posix_spawn(3) of minirun-monitor with `flags`, its fds placed as monitor.hpp lists
+/// them: 0 = `in`, 3 = the status channel, 4/5 = `out`/`err`, 6 = the orders socket
+/// (`early` only); 1 and 2 are /dev/null until it opens monitor.log.
+Result<SpawnedMonitor> spawn_monitor_process(const std::string& monitor_path, std::vector<std::string> flags,
+                                             bool early, int in, int out, int err) {
+  if (!sys::path_exists(monitor_path))
+    return Error("start: " + monitor_path + " is missing (it is built next to minirun)");
+  int status[2], orders[2] = {-1, -1};
   if (::pipe2(status, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
   sys::UniqueFd status_read(status[0]), status_write(status[1]);
-  // Without an id yet (an early monitor), the id follows on a channel of its own: a
-  // socket pair, so that writing to a monitor that died meanwhile is an error (send with
-  // MSG_NOSIGNAL), not a SIGPIPE that would kill this command without a word.
-  if (id.empty() && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, go) < 0) return Error::from_errno("socketpair");
-  sys::UniqueFd go_read(go[0]), go_write(go[1]);
+  // The orders go over a socket pair, so that writing to a monitor that died meanwhile
+  // is an error (send with MSG_NOSIGNAL), not a SIGPIPE that would kill this command
+  // without a word.
+  if (early && ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, orders) < 0)
+    return Error::from_errno("socketpair");
+  sys::UniqueFd orders_read(orders[0]), orders_write(orders[1]);
 
   // posix_spawn(3), not fork(2): the engine often runs inside a big multi-threaded
   // process (the miniswarm agent starts tasks from several threads at once), and fork
   // there costs a copy of its page tables plus a copy-on-write fault, with a TLB
   // shootdown across CPUs, on every page any of its threads touches afterwards. glibc's
-  // posix_spawn uses clone(CLONE_VM | CLONE_VFORK): no copy at all. The monitor must not
-  // stay our child (it outlives this command), so it forks itself once at start
-  // (`--detach`, in the small static monitor, where fork is cheap) and the spawned
-  // parent exits at once: the classic double fork, with the second fork moved out of
-  // the big process.
-  std::vector<std::string> args = {options_.monitor_path, "--detach", "--data-root", options_.data_root,
-                                   "--image-root", options_.image_root, "--init", options_.init_path,
-                                   "--net", options_.net_plugin_path};
-  if (id.empty()) {
-    args.push_back("--id-on-fd");
-  } else {
-    args.push_back("--id");
-    args.push_back(id);
-  }
-  if (attach) args.push_back("--attached");
+  // posix_spawn uses clone(CLONE_VM | CLONE_VFORK): no copy at all. A monitor that must
+  // not stay our child (it outlives us) forks itself once at start (`--detach`, in the
+  // small static monitor, where fork is cheap) and the spawned parent exits at once:
+  // the classic double fork, with the second fork moved out of the big process.
+  std::vector<std::string> args = {monitor_path};
+  args.insert(args.end(), flags.begin(), flags.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -243,13 +262,13 @@ Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* 
   // overwrites one before it is copied, and none is dup2'ed onto itself (which would
   // leave its close-on-exec flag set).
   auto park = [](int fd) { return ::fcntl(fd, F_DUPFD_CLOEXEC, 10); };
-  sys::UniqueFd in_fd(park(attach && attach->stdin_fd >= 0 ? attach->stdin_fd : null_fd.get()));
-  sys::UniqueFd out_fd(park(attach ? attach->stdout_fd : null_fd.get()));
-  sys::UniqueFd err_fd(park(attach ? attach->stderr_fd : null_fd.get()));
+  sys::UniqueFd in_fd(park(in >= 0 ? in : null_fd.get()));
+  sys::UniqueFd out_fd(park(out >= 0 ? out : null_fd.get()));
+  sys::UniqueFd err_fd(park(err >= 0 ? err : null_fd.get()));
   sys::UniqueFd quiet_fd(park(null_fd.get()));
   sys::UniqueFd report_fd(park(status_write.get()));
-  sys::UniqueFd id_fd(go_read ? park(go_read.get()) : -1);
-  if (!in_fd || !out_fd || !err_fd || !quiet_fd || !report_fd || (go_read && !id_fd))
+  sys::UniqueFd orders_fd(orders_read ? park(orders_read.get()) : -1);
+  if (!in_fd || !out_fd || !err_fd || !quiet_fd || !report_fd || (orders_read && !orders_fd))
     return Error::from_errno("fcntl(F_DUPFD_CLOEXEC)");
 
   posix_spawn_file_actions_t actions;
@@ -260,7 +279,7 @@ Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* 
   posix_spawn_file_actions_adddup2(&actions, report_fd.get(), kMonitorStatusFd);
   posix_spawn_file_actions_adddup2(&actions, out_fd.get(), kMonitorStdoutFd);
   posix_spawn_file_actions_adddup2(&actions, err_fd.get(), kMonitorStderrFd);
-  if (id_fd) posix_spawn_file_actions_adddup2(&actions, id_fd.get(), kMonitorIdFd);
+  if (orders_fd) posix_spawn_file_actions_adddup2(&actions, orders_fd.get(), kMonitorIdFd);
   // A session of its own (no terminal, no job-control signals from the user's shell),
   // no blocked signals, default handlers: whatever the calling thread had set.
   posix_spawnattr_t attributes;
@@ -275,12 +294,35 @@ Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* 
   const int spawned = ::posix_spawn(&child, argv[0], &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) return Error::from_errno("posix_spawn", options_.monitor_path, spawned);
+  if (spawned != 0) return Error::from_errno("posix_spawn", monitor_path, spawned);
+  return SpawnedMonitor{child, std::move(status_read), std::move(orders_write)};
+}
+
+}  // namespace
+
+Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path) {
+  const std::string path = monitor_path.empty() ? executable_dir() + "/minirun-monitor" : monitor_path;
+  auto spawned = spawn_monitor_process(path, {"--id-on-fd"}, true, 0, 1, 2);
+  if (!spawned) return std::move(spawned.error());
   EarlyMonitor monitor;
-  monitor.spawned_ = child;
-  monitor.go_ = std::move(go_write);
-  monitor.status_ = std::move(status_read);
-  monitor.attached_ = attach != nullptr;
+  monitor.spawned_ = spawned->pid;
+  monitor.go_ = std::move(spawned->orders);
+  monitor.status_ = std::move(spawned->status);
+  return monitor;
+}
+
+Result<EarlyMonitor> Engine::spawn_monitor(const std::string& id, const Attach* attach) {
+  std::vector<std::string> flags = {"--detach", "--data-root", options_.data_root, "--image-root", options_.image_root,
+                                    "--init", options_.init_path, "--net", options_.net_plugin_path, "--id", id};
+  if (attach) flags.push_back("--attached");
+  auto spawned = spawn_monitor_process(options_.monitor_path, std::move(flags), false,
+                                       attach ? attach->stdin_fd : -1, attach ? attach->stdout_fd : -1,
+                                       attach ? attach->stderr_fd : -1);
+  if (!spawned) return std::move(spawned.error());
+  EarlyMonitor monitor;
+  monitor.spawned_ = spawned->pid;
+  monitor.detaches_ = true;
+  monitor.status_ = std::move(spawned->status);
   return monitor;
 }
 

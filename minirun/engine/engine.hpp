@@ -84,9 +84,10 @@ struct ContainerView {
   ContainerState state;  ///< observed: checked against the system (container_state.hpp)
 };
 
-/// A monitor spawned before its container exists (Engine::spawn_early_monitor): it has
-/// started and waits for the container's id on a socket. Whoever gives up on it just
-/// lets this object go: the socket closes, and the monitor exits without touching anything.
+/// A monitor spawned before its container exists (spawn_early_monitor): it has started
+/// and waits for its orders on a socket (which container, which engine, attached or
+/// not). Whoever gives up on it just lets this object go: the socket closes, and the
+/// monitor exits without touching anything.
 class EarlyMonitor {
  public:
   EarlyMonitor() = default;
@@ -94,17 +95,27 @@ class EarlyMonitor {
       : spawned_(std::exchange(other.spawned_, -1)),
         go_(std::move(other.go_)),
         status_(std::move(other.status_)),
-        attached_(other.attached_) {}
+        detaches_(other.detaches_) {}
   EarlyMonitor& operator=(EarlyMonitor&&) = delete;
   ~EarlyMonitor();
 
  private:
   friend class Engine;
-  pid_t spawned_ = -1;      ///< the posix_spawn'ed process, which forks the monitor and exits
+  friend Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path);
+  pid_t spawned_ = -1;      ///< the posix_spawn'ed process: the monitor, or (detaches_) its parent
   sys::UniqueFd go_;        ///< our end of the socket pair: the container id goes here
   sys::UniqueFd status_;    ///< read end of the monitor's status channel
-  bool attached_ = false;   ///< spawned with --attached (output to this process's fds)
+  bool detaches_ = false;   ///< spawned with --detach: spawned_ forks the monitor and exits
 };
+
+/// `minirun run`'s first step, before it even parses its flags: starting a process costs
+/// ~0.7 ms here (exec, the C library's set-up), which then overlaps with the parsing and
+/// create()'s work instead of following them. The monitor (`monitor_path`, or the one
+/// next to this executable) gets our stdin, stdout and stderr, and lets go of those it
+/// is not to keep once it has its orders (Engine::start). It stays this process's child
+/// (no second fork): for a short-lived caller such as the CLI, which exits long before
+/// it; a long-lived caller uses Engine::start(id).
+Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path = {});
 
 class Engine {
  public:
@@ -120,13 +131,12 @@ class Engine {
   /// container runs (or failed to). With `attach`, the monitor copies output to the
   /// given fds and start returns once it runs; wait_attached() then gives the exit code.
   Result<void> start(const std::string& id_or_name, const Attach* attach = nullptr);
-  /// `run`'s faster start: spawn the monitor first, then create(), then start() with it.
-  /// Starting a process here costs ~0.7 ms (exec, the C library's set-up), which then
-  /// overlaps with create()'s work instead of following it. `attach` as for start().
-  Result<EarlyMonitor> spawn_early_monitor(const Attach* attach = nullptr);
+  /// `run`'s faster start: spawn the monitor first (spawn_early_monitor() below), then
+  /// create(), then start() with it.
   /// start() of the container create() has just returned, with a monitor from
-  /// spawn_early_monitor() (the same `attach`); `early` is used up either way. The
-  /// config is the one create() returned: nothing is looked up or read back.
+  /// spawn_early_monitor(); `early` is used up either way. The config is the one
+  /// create() returned: nothing is looked up or read back. The monitor learns the
+  /// container, this engine's paths and `attach` (which of our fds it keeps) now.
   Result<void> start(const ContainerConfig& created, const Attach* attach, EarlyMonitor early);
   /// After start(..., attach): the exit code once the container has exited (the monitor
   /// writes it on the attach channel). Forwards SIGINT/SIGTERM/... to the container.

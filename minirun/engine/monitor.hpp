@@ -25,8 +25,10 @@
  *     go to the data root's trash/ in that step and are deleted after the attached
  *     `run` has been let go (ContainerStore::retire).
  *
- * A `run` spawns its monitor before it writes the container (Engine::spawn_early_monitor,
- * `--id-on-fd`): the program's start overlaps with that work, and the id follows on fd 6.
+ * A `run` spawns its monitor first thing, before it parses its flags or writes the
+ * container (spawn_early_monitor, `--id-on-fd`): the program's start overlaps with that
+ * work, and its orders (MonitorOrders: the id, the engine's paths, attached or not)
+ * follow on fd 6.
  *
  * The monitor writes state.json but never needs to be asked anything: `stop` signals
  * the container and watches the state (engine.hpp). If the monitor is killed, the
@@ -54,8 +56,8 @@ struct MonitorArgs {
   /// Fork once at start and let the parent exit, so the monitor is nobody's child (the
   /// engine spawns it with posix_spawn and waits only for that parent).
   bool detach = false;
-  /// `--id-on-fd`: spawned before its container was written (Engine::spawn_early_monitor);
-  /// the id arrives as one line on fd kMonitorIdFd, and EOF instead means "not needed".
+  /// `--id-on-fd`: spawned before its container was written (spawn_early_monitor); the
+  /// rest arrives as MonitorOrders on fd kMonitorIdFd, and EOF instead means "not needed".
   bool id_on_fd = false;
 };
 
@@ -63,12 +65,29 @@ struct MonitorArgs {
 inline constexpr int kMonitorStatusFd = 3;  ///< "started PID\n" | "error TEXT\n", then "exit CODE\n" if attached
 inline constexpr int kMonitorStdoutFd = 4;  ///< attached: where the container's stdout goes
 inline constexpr int kMonitorStderrFd = 5;
-inline constexpr int kMonitorIdFd = 6;      ///< with --id-on-fd: "ID\n" once the container exists
+inline constexpr int kMonitorIdFd = 6;      ///< with --id-on-fd: MonitorOrders once the container exists
 
-/// With --id-on-fd: waits for the container id on kMonitorIdFd and fills args.id. An
-/// error when the engine closed the pipe without one (its create failed): the monitor
-/// then exits at once, having touched nothing.
-sys::Result<void> receive_monitor_id(MonitorArgs& args);
+/// What an early monitor (`--id-on-fd`) is told once its container exists: one JSON
+/// line on kMonitorIdFd (Engine::start). It was spawned before `minirun run` had parsed
+/// its flags, so everything its command line would say comes here.
+struct MonitorOrders {
+  std::string id;
+  std::string data_root;
+  std::string image_root;
+  std::string init_path;
+  std::string net_plugin_path;
+  bool attached = false;   ///< keep fds 4/5 (our client's stdout/stderr), as --attached
+  bool keep_stdin = false;  ///< keep fd 0 (`run -i`); otherwise it becomes /dev/null
+
+  std::string to_line() const;  ///< the JSON line, "\n"-terminated
+  static sys::Result<MonitorOrders> parse(const std::string& line);
+};
+
+/// With --id-on-fd: waits for the orders on kMonitorIdFd, fills `args` from them and
+/// points the fds it is not to keep at /dev/null. An error when the engine closed the
+/// socket without orders (its create failed, or `run` was only asked for --help): the
+/// monitor then exits at once, having touched nothing.
+sys::Result<void> receive_monitor_orders(MonitorArgs& args);
 
 /// The monitor's main loop; returns the process exit status (0: the container was
 /// supervised to its end).

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <optional>
 #include <string>
 
 #include "minirun/engine/engine.hpp"
@@ -22,6 +23,8 @@ struct Globals {
   std::string data_root;   ///< --data-root ($MINIRUN_ROOT), default /var/lib/minirun
   std::string image_root;  ///< --image-root ($IMAGEBUILDER_ROOT), default /var/lib/minirun/images
   int exit_code = 0;
+  /// `run`: the monitor, spawned before the flags were parsed (engine::spawn_early_monitor).
+  std::optional<engine::EarlyMonitor> early_monitor;
 
   engine::Engine engine() const {
     engine::EngineOptions options;

@@ -111,6 +111,12 @@ int main(int argc, char** argv) {
   // `minirun --help`, a typo or no command at all get the full parser and its messages;
   // so would a name missing from command_groups() (slower, but still right).
   const std::string_view name = subcommand_named(argc, argv);
+  // `run` starts its monitor process first thing: its ~0.7 ms start-up then runs beside
+  // the parsing below and create(), not after them (engine.hpp, spawn_early_monitor).
+  // `run --help` or a bad flag just lets it go (it exits without its orders).
+  if (name == "run") {
+    if (auto spawned = minirun::engine::spawn_early_monitor()) g.early_monitor.emplace(std::move(*spawned));
+  }
   const CommandGroup* group = nullptr;
   for (const auto& candidate : command_groups())
     for (std::string_view listed : candidate.names)

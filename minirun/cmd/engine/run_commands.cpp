@@ -312,12 +312,12 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
   engine::Attach attach;
   attach.stdin_fd = f.interactive ? 0 : -1;
   const bool attached = start && !f.detach;
-  // `run`: the monitor process starts now, while create() writes the container, rather
-  // than after it (Engine::spawn_early_monitor). If that fails, start() spawns one itself.
+  // `run`: main() spawned the monitor before the flags were even parsed, so that it starts
+  // while they are and create() writes the container (engine::spawn_early_monitor). If
+  // that failed, start() spawns one itself.
   std::optional<engine::EarlyMonitor> early;
-  if (start) {
-    if (auto spawned = engine.spawn_early_monitor(attached ? &attach : nullptr)) early.emplace(std::move(*spawned));
-  }
+  if (start && g.early_monitor) early.emplace(std::move(*g.early_monitor));
+  g.early_monitor.reset();
   request->claim_start = start;
   auto created = engine.create(std::move(*request));
   if (!created) return fail(g, created.error().what(), 125);
