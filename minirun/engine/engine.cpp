@@ -102,25 +102,31 @@ Result<void> Engine::start_claimed(const ContainerConfig& config, const Attach* 
   // The lock is not held while the monitor starts: the monitor needs it to write state.
   std::optional<Error> refused;
   bool clean_up = false;
-  auto claimed = store_.update_state(config.id, [&](ContainerState& s) {
-    const ContainerState now = observe(s);
-    // Born claimed by this very process (CreateRequest::claim_start): nothing to write.
-    auto self = sys::process_start_time(::getpid());
-    if (now.monitor_pid == ::getpid() && self && now.monitor_start_time == *self) return;
-    if (monitor_alive(now)) {
-      refused = Error(attach ? "container " + config.name + " is already running; use `minirun logs -f` to follow it"
-                             : std::string());
-      return;
-    }
-    if (now.monitor_lost && now.status != ContainerStatus::dead) {
-      refused = Error("container " + config.name + " runs without its monitor; `minirun rm -f " + config.name + "` it");
-      return;
-    }
-    clean_up = now.monitor_lost;
-    s.monitor_pid = ::getpid();
-    s.monitor_start_time = self ? *self : 0;
-  });
-  if (!claimed) return std::move(claimed.error());
+  // Born claimed by this very process a moment ago (create() with claim_start): no other
+  // start can have come between, so there is nothing to read, check or write.
+  const bool born_claimed = !born_claimed_.empty() && born_claimed_ == config.id;
+  born_claimed_.clear();
+  if (!born_claimed) {
+    auto claimed = store_.update_state(config.id, [&](ContainerState& s) {
+      const ContainerState now = observe(s);
+      // Claimed by this very process already (CreateRequest::claim_start): nothing to write.
+      auto self = sys::process_start_time(::getpid());
+      if (now.monitor_pid == ::getpid() && self && now.monitor_start_time == *self) return;
+      if (monitor_alive(now)) {
+        refused = Error(attach ? "container " + config.name + " is already running; use `minirun logs -f` to follow it"
+                               : std::string());
+        return;
+      }
+      if (now.monitor_lost && now.status != ContainerStatus::dead) {
+        refused = Error("container " + config.name + " runs without its monitor; `minirun rm -f " + config.name + "` it");
+        return;
+      }
+      clean_up = now.monitor_lost;
+      s.monitor_pid = ::getpid();
+      s.monitor_start_time = self ? *self : 0;
+    });
+    if (!claimed) return std::move(claimed.error());
+  }
   if (refused) {
     if (refused->message().empty()) return sys::ok();  // Docker: starting a running container is not an error
     return std::move(*refused);

@@ -196,6 +196,9 @@ class Engine {
   network::NetworkStore networks_;
   int attach_fd_ = -1;  ///< read end of the channel from the attached monitor
   std::string attach_id_;
+  /// The container create() has just written claimed for this process's start
+  /// (CreateRequest::claim_start): start() then has nothing to read or write first.
+  std::string born_claimed_;
 };
 
 /// The directory of the running executable (for the monitor and init binaries).

@@ -120,8 +120,12 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
   // value fails `create` and leaves nothing behind.
   auto caps = container_capabilities(c);
   if (!caps) return std::move(caps.error());
-  auto seccomp = container_seccomp(c, *caps);
-  if (!seccomp) return std::move(seccomp.error()).context("--security-opt seccomp");
+  // The built-in profile for Docker's capabilities cannot fail (a unit test compiles it):
+  // only a profile file or another capability set is worth converting here.
+  if (!uses_runtime_default_seccomp(c, *caps)) {
+    auto seccomp = container_seccomp(c, *caps);
+    if (!seccomp) return std::move(seccomp.error()).context("--security-opt seccomp");
+  }
   for (const auto& m : c.mounts) {
     if (m.type == "bind" && !m.bind_create_host_path && !sys::path_exists(m.source))
       return Error("--mount: bind source path does not exist: " + m.source);
@@ -185,6 +189,7 @@ Result<ContainerConfig> Engine::create(CreateRequest request) {
     undo_volumes();
     return std::move(held.error()).context("hold image " + reference);
   }
+  if (request.claim_start) born_claimed_ = c.id;
   return c;
 }
 
