@@ -189,6 +189,10 @@ Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, con
     auto retired = store_.retire(state.id);
     if (!retired) return std::move(retired.error()).context("delete `" + state.id + "`");
     *retired_state = std::move(*retired);
+  } else if (options_.defer_state_removal) {
+    auto retired = store_.retire(state.id);
+    if (!retired) return std::move(retired.error()).context("delete `" + state.id + "`");
+    retired_.push_back(std::move(*retired));
   } else {
     MINIRUN_TRY(store_.remove(state.id), "delete `" + state.id + "`");
   }

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -93,9 +94,27 @@ Result<ContainerState> StateStore::load(const std::string& id) const {
 Result<void> StateStore::remove(const std::string& id) const { return sys::remove_tree(dir(id)); }
 
 Result<std::string> StateStore::retire(const std::string& id) const {
-  const std::string to = root_ + "/" + kRetiredPrefix + id;
-  if (::rename(dir(id).c_str(), to.c_str()) < 0) return Error::from_errno("rename", dir(id));
+  std::string to = root_ + "/" + kRetiredPrefix + id;
+  // RENAME_NOREPLACE: a directory of that name (the same id run and removed a moment ago,
+  // still being deleted) is never replaced, even when it happens to be empty already.
+  for (int n = 1; ::renameat2(AT_FDCWD, dir(id).c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) < 0; ++n) {
+    if (errno != EEXIST || n > 100) return Error::from_errno("rename", dir(id));
+    to = root_ + "/" + kRetiredPrefix + id + "." + std::to_string(n);
+  }
   return to;
+}
+
+pid_t remove_tree_detached(const std::string& path) {
+  const pid_t child = ::fork();
+  if (child < 0) {
+    (void)sys::remove_tree(path);
+    return -1;
+  }
+  if (child > 0) return child;  // not waited for: it is reparented once we exit
+  ::close_range(0, ~0U, 0);
+  ::setsid();  // a Ctrl-C meant for the command that spawned us does not cut this short
+  (void)sys::remove_tree(path);
+  ::_exit(0);
 }
 
 std::vector<std::string> StateStore::ids() const {

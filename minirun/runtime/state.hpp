@@ -71,6 +71,14 @@ struct ContainerState {
 /// The name prefix of a state directory that StateStore::retire() moved out of the way.
 inline constexpr const char* kRetiredPrefix = ".removed-";
 
+/// Deletes `path` (a retired state directory) in a child process that this one does not
+/// wait for: it closes every fd first (so nobody reading our output waits for it), leaves
+/// our session, deletes, and exits. For a single-threaded process about to exit
+/// (RuntimeOptions::defer_state_removal): forked at the very end, the parent then writes
+/// to few of the pages it now shares (each first write is a copy-on-write fault). If it
+/// cannot fork, deletes here. Returns the child's pid (-1 when it deleted here).
+pid_t remove_tree_detached(const std::string& path);
+
 class StateStore {
  public:
   explicit StateStore(std::string root) : root_(std::move(root)) {}
@@ -89,7 +97,8 @@ class StateStore {
   Result<ContainerState> load(const std::string& id) const;
   Result<void> remove(const std::string& id) const;
   /// Renames the state directory to `<root>/.removed-<id>` (a dot name: no command lists
-  /// it, and the id is free again) and returns that path, for the caller to delete.
+  /// it, and the id is free again) and returns that path, for the caller to delete. If
+  /// an earlier one of that name is still being deleted, the name gets a number.
   Result<std::string> retire(const std::string& id) const;
   /// Ids with a state directory, sorted.
   std::vector<std::string> ids() const;

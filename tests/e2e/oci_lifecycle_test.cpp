@@ -138,6 +138,11 @@ TEST_F(OciDelete, ROOT_ForceDeleteLeavesNothingBehind) {
   EXPECT_TRUE(mounts_mentioning(bundle).empty()) << "mount left behind in the host's namespace";
   EXPECT_FALSE(exists(state_root() + "/" + id)) << "state directory left behind";
   EXPECT_FALSE(process_running(pid)) << "the init survived delete --force";
+  // The directory was renamed out of the way and is deleted by a child of `delete` that
+  // nobody waits for (RuntimeOptions::defer_state_removal): it goes within moments.
+  const std::string retired = state_root() + "/.removed-" + id;
+  for (int i = 0; i < 200 && exists(retired); ++i) ::usleep(10000);
+  EXPECT_FALSE(exists(retired)) << "retired state directory left behind";
 }
 
 TEST_F(OciDelete, ROOT_RunningContainerNeedsForce) {

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -101,6 +102,40 @@ TEST(StateStore, UnknownContainerSaysItDoesNotExist) {
   auto r = store.load("nope");
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().what().find("does not exist"), std::string::npos);
+}
+
+TEST(StateStore, RetiringNeverReplacesAnEarlierRetiredDirectory) {
+  TempDir dir;
+  StateStore store(dir.path());
+  // The same id twice in a row: the first retired directory may still be being deleted
+  // (empty by now, or not): the second gets a name of its own.
+  ASSERT_TRUE(store.reserve("a").ok());
+  auto first = store.retire("a");
+  ASSERT_TRUE(first.ok()) << first.error().what();
+  EXPECT_EQ(*first, dir.path() + "/.removed-a");
+  ASSERT_TRUE(store.reserve("a").ok());
+  ASSERT_TRUE(sys::write_file(store.dir("a") + "/state.json", "{}").ok());
+  auto second = store.retire("a");
+  ASSERT_TRUE(second.ok()) << second.error().what();
+  EXPECT_EQ(*second, dir.path() + "/.removed-a.1");
+  EXPECT_TRUE(sys::path_exists(*first));
+  EXPECT_TRUE(sys::path_exists(*second + "/state.json"));
+  EXPECT_FALSE(sys::path_exists(store.dir("a")));
+  EXPECT_TRUE(store.ids().empty());  // neither is listed
+}
+
+TEST(StateStore, ADetachedRemovalDeletesTheTreeWithoutBeingWaitedFor) {
+  TempDir dir;
+  const std::string tree = dir.path() + "/.removed-x";
+  ASSERT_TRUE(sys::make_directories(tree + "/sub", 0755).ok());
+  ASSERT_TRUE(sys::write_file(tree + "/sub/state.json", "{}").ok());
+  const pid_t child = remove_tree_detached(tree);
+  ASSERT_GT(child, 0);
+  // The caller goes on at once; the child deletes, then exits.
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);  // reaped: the test leaves no zombie
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_FALSE(sys::path_exists(tree));
 }
 
 TEST(State, DeadPidIsNotAlive) {
