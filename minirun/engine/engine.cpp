@@ -306,9 +306,11 @@ Result<SpawnedMonitor> spawn_monitor_process(const std::string& monitor_path, st
 
 }  // namespace
 
-Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path) {
+Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path, const std::string& data_root) {
   const std::string path = monitor_path.empty() ? executable_dir() + "/minirun-monitor" : monitor_path;
-  auto spawned = spawn_monitor_process(path, {"--id-on-fd"}, true, 0, 1, 2);
+  std::vector<std::string> flags = {"--id-on-fd"};
+  if (!data_root.empty()) flags.insert(flags.end(), {"--data-root", data_root});
+  auto spawned = spawn_monitor_process(path, std::move(flags), true, 0, 1, 2);
   if (!spawned) return std::move(spawned.error());
   EarlyMonitor monitor;
   monitor.spawned_ = spawned->pid;

@@ -101,7 +101,7 @@ class EarlyMonitor {
 
  private:
   friend class Engine;
-  friend Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path);
+  friend Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path, const std::string& data_root);
   pid_t spawned_ = -1;      ///< the posix_spawn'ed process: the monitor, or (detaches_) its parent
   sys::UniqueFd go_;        ///< our end of the socket pair: the container id goes here
   sys::UniqueFd status_;    ///< read end of the monitor's status channel
@@ -114,8 +114,9 @@ class EarlyMonitor {
 /// next to this executable) gets our stdin, stdout and stderr, and lets go of those it
 /// is not to keep once it has its orders (Engine::start). It stays this process's child
 /// (no second fork): for a short-lived caller such as the CLI, which exits long before
-/// it; a long-lived caller uses Engine::start(id).
-Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path = {});
+/// it; a long-lived caller uses Engine::start(id). `data_root`, when given, goes on its
+/// command line (`--data-root`) for whoever looks at processes; its orders repeat it.
+Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path = {}, const std::string& data_root = {});
 
 class Engine {
  public:

@@ -49,8 +49,10 @@ Result<MonitorArgs> parse_monitor_args(int argc, char** argv) {
     else if (flag == "--net") args.net_plugin_path = *v;
     else return Error("minirun-monitor: unknown flag " + flag + " (it is started by `minirun start`, not by hand)");
   }
+  // --id-on-fd: the orders bring the id and the data root (a --data-root here is what
+  // the spawning command named before it parsed its flags: `ps` shows it meanwhile).
   if (args.id_on_fd ? !args.id.empty() : (args.data_root.empty() || args.id.empty()))
-    return Error("minirun-monitor: --data-root and --id, or --id-on-fd alone, are required");
+    return Error("minirun-monitor: --data-root and --id, or --id-on-fd without --id, are required");
   return args;
 }
 

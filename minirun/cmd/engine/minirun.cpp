@@ -64,6 +64,24 @@ const std::vector<CommandGroup>& command_groups() {
   return groups;
 }
 
+/// The value of the global --data-root (or --root) on the command line, before the
+/// parser has run; `fallback` when there is none. (Only a hint: see its use in main.)
+std::string data_root_named(int argc, char** argv, const std::string& fallback) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--data-root" || word == "--root") return i + 1 < argc ? argv[i + 1] : fallback;
+    if (word.rfind("--data-root=", 0) == 0 || word.rfind("--root=", 0) == 0)
+      return std::string(word.substr(word.find('=') + 1));
+    if (word == "--image-root") {
+      ++i;
+      continue;
+    }
+    if (word.rfind("--image-root=", 0) == 0) continue;
+    return fallback;  // the subcommand: the flags after it are its own
+  }
+  return fallback;
+}
+
 /// The subcommand the command line names: the first word that is neither a global option
 /// nor its value. Empty when there is none, or when it asks for help.
 std::string_view subcommand_named(int argc, char** argv) {
@@ -113,9 +131,12 @@ int main(int argc, char** argv) {
   const std::string_view name = subcommand_named(argc, argv);
   // `run` starts its monitor process first thing: its ~0.7 ms start-up then runs beside
   // the parsing below and create(), not after them (engine.hpp, spawn_early_monitor).
-  // `run --help` or a bad flag just lets it go (it exits without its orders).
+  // `run --help` or a bad flag just lets it go (it exits without its orders). Its command
+  // line names the data root, so that `ps` (and a test looking for leftovers) can tell
+  // whose it is before its orders say so.
   if (name == "run") {
-    if (auto spawned = minirun::engine::spawn_early_monitor()) g.early_monitor.emplace(std::move(*spawned));
+    if (auto spawned = minirun::engine::spawn_early_monitor({}, data_root_named(argc, argv, g.data_root)))
+      g.early_monitor.emplace(std::move(*spawned));
   }
   const CommandGroup* group = nullptr;
   for (const auto& candidate : command_groups())

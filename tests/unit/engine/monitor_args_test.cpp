@@ -50,7 +50,7 @@ TEST(MonitorArgs, MissingDataRootOrIdIsAnError) {
                             std::vector<std::string>{}}) {
     auto args = parse(words);
     ASSERT_FALSE(args.ok());
-    EXPECT_NE(args.error().what().find("--data-root and --id, or --id-on-fd alone, are required"), std::string::npos)
+    EXPECT_NE(args.error().what().find("--data-root and --id, or --id-on-fd without --id, are required"), std::string::npos)
         << args.error().what();
   }
 }
@@ -60,6 +60,10 @@ TEST(MonitorArgs, IdOnFdReplacesIdAndDataRoot) {
   ASSERT_TRUE(args.ok()) << args.error().what();
   EXPECT_TRUE(args->id_on_fd);
   EXPECT_EQ(args->id, "");
+  // With the data root the spawning command named (for `ps`); the orders bring it again.
+  args = parse({"--id-on-fd", "--data-root", "/d"});
+  ASSERT_TRUE(args.ok()) << args.error().what();
+  EXPECT_EQ(args->data_root, "/d");
   // Both at once is a mismatch between the engine and the monitor: refused.
   EXPECT_FALSE(parse({"--data-root", "/d", "--id-on-fd", "--id", "abc"}).ok());
 }
