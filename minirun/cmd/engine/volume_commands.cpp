@@ -109,7 +109,10 @@ void add_volume_commands(CLI::App& app, Globals& g) {
 
   CLI::App* system = app.add_subcommand("system", "Engine-wide commands");
   system->require_subcommand(1);
-  CLI::App* prune = system->add_subcommand("prune", "Remove stopped containers, unused networks (and unused volumes with --volumes)");
+  CLI::App* prune = system->add_subcommand(
+      "prune",
+      "Remove stopped containers, unused networks (and unused volumes with --volumes), and files a killed "
+      "monitor left in trash/ over a minute ago");
   prune->add_flag("--volumes", prune_volumes, "Also remove volumes no container uses");
   prune->add_flag("-f,--force", force, "Do not ask (the kit never asks; accepted for Docker compatibility)");
   prune->callback([&g] {
