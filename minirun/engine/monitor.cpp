@@ -29,7 +29,6 @@
 #include "minirun/engine/embedded_dns.hpp"
 #include "minirun/engine/engine.hpp"
 #include "minirun/engine/json_log.hpp"
-#include "minirun/engine/loopback.hpp"
 #include "minirun/engine/monitor_memory.hpp"
 #include "minirun/engine/monitor_probe.hpp"
 #include "minirun/engine/restart_policy.hpp"
@@ -151,10 +150,10 @@ Result<void> Supervisor::start_container() {
   options.bundle = store_.bundle_dir(config_.id);
   options.start_through_pipe = true;
   options.config = &bundle_;  // what bundle/config.json will say (save_bundle_config)
-  // With a network namespace of its own, its interfaces must be up before the program
-  // runs, so create and start are two steps; otherwise the start byte goes out at once.
-  const NetworkKind kind = network_kind(config_.network_mode);
-  const bool own_network = kind == NetworkKind::bridge || kind == NetworkKind::none;
+  // On a bridge network the container's veth must be in place before the program runs,
+  // so create and start are two steps; otherwise the start byte goes out at once (with
+  // --network none, the runtime itself sets the namespace's `lo` up, as runc does).
+  const bool own_network = network_kind(config_.network_mode) == NetworkKind::bridge;
   options.start_immediately = !own_network;
   if (config_.tty) {
     int fds[2];
@@ -209,7 +208,6 @@ Result<void> Supervisor::start_container() {
 }
 
 Result<void> Supervisor::connect_container(pid_t pid) {
-  if (!config_.joins_bridge_networks()) return bring_up_loopback(pid);
   auto netns = network::open_network_namespace(pid);
   if (!netns) return std::move(netns.error());
   MINIRUN_TRY(attach_networks(config_, netns->get()), "start");

@@ -193,6 +193,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
                            spec->linux.find_namespace(NamespaceType::user)->path.empty();
   ctx.cgroup_join = &*join_files;
   unsigned long long clone_flags = new_namespace_flags(spec->linux);
+  ctx.new_network_namespace = (clone_flags & CLONE_NEWNET) != 0;
   if (!join_files->empty() && (clone_flags & CLONE_NEWCGROUP) != 0) {
     // A cgroup namespace is rooted where its creator is; the child makes its own once it
     // is in its cgroup (setup_steps.cpp), not here, in ours.

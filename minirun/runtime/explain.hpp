@@ -50,6 +50,7 @@ enum class Step : int {
   masked_paths,
   readonly_paths,
   hostname,
+  loopback,
   rlimits,
   drop_bounding_set,
   early_seccomp,

@@ -5,9 +5,13 @@
 #include "minirun/runtime/namespaces.hpp"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "minirun/sys/file.hpp"
 
@@ -80,6 +84,18 @@ Result<void> write_id_mappings(pid_t pid, const std::vector<IdMapping>& uid_mapp
               "linux.uidMappings");
   MINIRUN_TRY(sys::write_file(proc + "/gid_map", format_id_mappings(gid_mappings), O_WRONLY),
               "linux.gidMappings");
+  return sys::ok();
+}
+
+Result<void> set_loopback_up() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!sock) return Error::from_errno("socket(AF_INET)").context("set lo up");
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &request) < 0) return Error::from_errno("ioctl SIOCGIFFLAGS", "lo");
+  if ((request.ifr_flags & IFF_UP) != 0) return sys::ok();
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &request) < 0) return Error::from_errno("ioctl SIOCSIFFLAGS", "lo");
   return sys::ok();
 }
 

@@ -18,6 +18,11 @@
  * For a new user namespace the parent writes the child's `uid_map` and `gid_map`
  * while the child waits: until then the child has no valid ids inside.
  *
+ * A new network namespace has one interface, the loopback `lo`, and it is down: even
+ * 127.0.0.1 is unreachable ("Network is unreachable"). The child sets it up
+ * (set_loopback_up), as runc does for a private network namespace; everything beyond
+ * loopback is the engine's business (veth pairs, bridges: minirun/network).
+ *
  * Man pages: namespaces(7), clone(2), setns(2), user_namespaces(7),
  * pid_namespaces(7). Lab: labs/03-namespaces.
  */
@@ -64,5 +69,10 @@ Result<void> write_id_mappings(pid_t pid, const std::vector<IdMapping>& uid_mapp
 
 /// Formats mappings as the kernel expects: one "inside outside count" line per range.
 std::string format_id_mappings(const std::vector<IdMapping>& mappings);
+
+/// Sets the loopback interface `lo` up in the caller's network namespace: SIOCGIFFLAGS,
+/// then SIOCSIFFLAGS with IFF_UP, through a datagram socket (netdevice(7); the same
+/// change `ip link set lo up` makes through netlink). Needs CAP_NET_ADMIN over it.
+Result<void> set_loopback_up();
 
 }  // namespace minirun::runtime

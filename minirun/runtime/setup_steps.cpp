@@ -19,6 +19,7 @@
 #include "minirun/runtime/console.hpp"
 #include "minirun/runtime/dmz.hpp"
 #include "minirun/runtime/hooks.hpp"
+#include "minirun/runtime/namespaces.hpp"
 #include "minirun/runtime/pivot_root.hpp"
 #include "minirun/runtime/rlimits.hpp"
 #include "minirun/runtime/sync_socket.hpp"
@@ -58,6 +59,7 @@ static const StepInfo kSteps[] = {
     {"masked_paths", "proc(5)", "hide host information (/proc/kcore, /proc/keys, ...)"},
     {"readonly_paths", "proc(5)", "make /proc/sys, /proc/sysrq-trigger ... read-only"},
     {"hostname", "sethostname(2)", "a name of its own, only visible in the new uts namespace"},
+    {"loopback", "netdevice(7) SIOCSIFFLAGS", "`lo` up in the network namespace made for the container, as runc does"},
     {"rlimits", "setrlimit(2)", "per-process ceilings, inherited by every process of the container"},
     {"drop_bounding_set", "capabilities(7)", "drop capabilities for good while CAP_SETPCAP is still held"},
     {"early_seccomp", "seccomp(2)", "without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it now"},
@@ -399,6 +401,15 @@ Error setup_container(const InitContext& ctx, Explainer& explain) {
     return Error::from_errno("setdomainname", spec.domainname).context("domainname");
   }
   explain.end(Step::hostname, spec.hostname.empty() ? nullptr : spec.hostname.c_str());
+
+  // A new network namespace starts with `lo` down: even 127.0.0.1 is unreachable. runc
+  // sets it up (its "loopback" network for a private network namespace), so do we; a
+  // namespace joined by path, or the host's, is not ours to change.
+  if (ctx.new_network_namespace) {
+    explain.begin();
+    if (auto r = set_loopback_up(); !r) return std::move(r.error()).context("linux.namespaces (network)");
+    explain.end(Step::loopback);
+  }
 
 
   explain.begin();

@@ -50,6 +50,7 @@ struct InitContext {
   const std::vector<NamespaceToJoin>* joins = nullptr;
   bool new_user_namespace = false;
   bool new_mount_namespace = false;
+  bool new_network_namespace = false;  ///< made by this clone: the child sets `lo` up
   /// cgroup v1: the child was cloned without CLONE_NEWCGROUP and makes its cgroup
   /// namespace itself once it has moved into its cgroup (see setup_steps.cpp).
   bool unshare_cgroup_namespace = false;

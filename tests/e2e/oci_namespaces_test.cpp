@@ -20,13 +20,19 @@
  *    any descriptor of the host's cgroup files (which the runtime opens for the
  *    container's first process to join its cgroup) stay open inside, in pid 1 or in an
  *    exec'd process. Control: a cgroup file opened inside shows in the same listing.
+ *  - network_namespaces(7): a network namespace the runtime makes has `lo` up, as runc
+ *    sets it up (127.0.0.1 works with no network at all); one joined by path is left as
+ *    it is (control: a namespace the test made, whose `lo` stays down).
  *  - user_namespaces(7): with uid/gid maps, root inside is an unprivileged uid outside
  *    and cannot write a host root's file bind-mounted in read-write. Control: without a
  *    user namespace the same write goes through.
  *
  * Lab: labs/03-namespaces.
  */
+#include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +51,7 @@ class OciPivotRoot : public OciFixture {};
 class OciUtsNamespace : public OciFixture {};
 class OciCgroupNamespace : public OciFixture {};
 class OciUserNamespace : public OciFixture {};
+class OciNetworkNamespace : public OciFixture {};
 
 TEST_F(OciPidNamespace, ROOT_ContainerInitIsPid1) {
   MINIRUN_REQUIRE_ROOT();
@@ -177,6 +184,42 @@ TEST_F(OciUtsNamespace, ROOT_HostnameChangeStaysInside) {
   ASSERT_EQ(::gethostname(after, sizeof after), 0);
   EXPECT_STREQ(after, before) << "the container renamed the host";
   if (std::string(after) != before) (void)::sethostname(before, std::strlen(before));  // undo the damage
+}
+
+// /sys/class/net/lo/flags: 0x9 is IFF_UP | IFF_LOOPBACK, 0x8 loopback and down.
+TEST_F(OciNetworkNamespace, ROOT_ANewNetworkNamespaceHasLoUp) {
+  MINIRUN_REQUIRE_ROOT();
+  auto r = run_script("cat /sys/class/net/lo/flags; ls /sys/class/net");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0x9\nlo\n") << "lo up, and nothing but lo";
+}
+
+TEST_F(OciNetworkNamespace, ROOT_AJoinedNetworkNamespaceIsLeftAsItIs) {
+  MINIRUN_REQUIRE_ROOT();
+  // A network namespace of the test's own, held by a sleeping child: its lo is down.
+  pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    if (::unshare(CLONE_NEWNET) < 0) ::_exit(1);
+    ::pause();
+    ::_exit(0);
+  }
+  const std::string path = "/proc/" + std::to_string(holder) + "/ns/net";
+  for (int i = 0; i < 200; ++i) {  // until the child has made it
+    char own[64] = {}, theirs[64] = {};
+    if (::readlink("/proc/self/ns/net", own, sizeof own - 1) > 0 && ::readlink(path.c_str(), theirs, sizeof theirs - 1) > 0 &&
+        std::strcmp(own, theirs) != 0)
+      break;
+    ::usleep(5000);
+  }
+  auto r = run_script("cat /sys/class/net/lo/flags", [&](nlohmann::json& c) {
+    for (auto& ns : c["linux"]["namespaces"])
+      if (ns["type"] == "network") ns["path"] = path;
+  });
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "0x8\n") << "the runtime set up lo in a namespace that was not its own";
 }
 
 TEST_F(OciCgroupNamespace, ROOT_OwnCgroupIsTheRootInside) {

@@ -113,17 +113,16 @@ TEST_F(EngineIsolation, ROOT_LoopbackWorksWithoutANetwork) {
   MINIRUN_REQUIRE_ROOT();
   // A new network namespace has `lo` DOWN (`ip addr` shows `<LOOPBACK>` without UP), so
   // 127.0.0.1 would be unreachable: "ping: sendto: Network is unreachable". Docker's
-  // none network has lo up, and so does the engine's (loopback.cpp).
+  // none network has lo up, and so does the engine's: the runtime sets it up in every
+  // network namespace it makes, as runc does (namespaces.hpp, set_loopback_up).
   auto r = mr("run", "--rm", "busybox", "ping", "-c", "1", "-W", "1", "127.0.0.1");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST_F(EngineIsolation, ROOT_TheMonitorIsBackOnTheHostNetworkAfterBringingUpLo) {
-  // The monitor sets `lo` up inside the container's network namespace (loopback.cpp:
-  // it enters the namespace to make a socket there, then returns). Were the monitor
-  // itself to stay there, its later work
-  // (published ports, the DNS server's upstream queries) would happen inside the
-  // container's namespace.
+TEST_F(EngineIsolation, ROOT_TheMonitorStaysOnTheHostNetworkAndLoIsUpInside) {
+  // The container's `lo` is up (the runtime's child set it up in its new namespace), and
+  // the monitor is on the host's network: were it in the container's namespace, its
+  // work (published ports, the DNS server's upstream queries) would happen in there.
   MINIRUN_REQUIRE_ROOT();
   std::string id = run_detached({"--network", "none", "busybox", "sleep", "60"});
   ASSERT_FALSE(id.empty());
