@@ -29,6 +29,7 @@
  * Reference: `docker rm` and `docker run --rm`. Lab: labs/01-image-and-container.
  */
 #include <signal.h>
+#include <unistd.h>
 
 #include "imagebuilder/store/holds.hpp"
 #include "minirun/engine/container_network.hpp"
@@ -79,6 +80,13 @@ Result<void> Engine::remove_loaded(const ContainerConfig& config, bool force, bo
     (void)store_.update_state(config.id, [](ContainerState& s) { s.stop_requested = true; });
     (void)runtime().kill(config.id, SIGKILL, true);
     if (now.status == ContainerStatus::paused) (void)runtime().resume(config.id);
+    if (config.auto_remove && !now.monitor_lost && !retired) {
+      // A --rm container's own monitor removes it once it has exited: wait for that
+      // instead of racing it for the same files (Docker's `rm -f` of a --rm container
+      // succeeds the same way). If it is still there after 10 s, remove it here.
+      for (int waited = 0; waited < 10'000 && sys::path_exists(store_.dir(config.id)); waited += 5) ::usleep(5000);
+      if (!sys::path_exists(store_.dir(config.id))) return sys::ok();
+    }
     auto after = wait_not_running(config.id, 10'000);
     if (!after) return std::move(after.error());
   }

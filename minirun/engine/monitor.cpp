@@ -436,9 +436,15 @@ int Supervisor::run() {
       if (first) {
         // The runtime had the config in memory; the file is for `exec` and `inspect`,
         // written while the program already runs, and before the state says "running"
-        // (exec reads it only from a running container).
-        if (auto saved = save_bundle_config(store_, config_.id, bundle_); !saved)
-          std::fprintf(stderr, "minirun-monitor: %s\n", saved.error().what().c_str());
+        // (exec reads it only from a running container). A --rm container whose program
+        // has exited already (a `true`) is never exec'd into or inspected again: its
+        // ~16 KB of JSON would be written only to be deleted.
+        pollfd exit{created_->init.pidfd(), POLLIN, 0};
+        const bool exited = config_.auto_remove && ::poll(&exit, 1, 0) == 1;
+        if (!exited) {
+          if (auto saved = save_bundle_config(store_, config_.id, bundle_); !saved)
+            std::fprintf(stderr, "minirun-monitor: %s\n", saved.error().what().c_str());
+        }
       }
       if (config_.healthcheck.enabled()) health_ = HealthState{};
       auto state = store_.update_state(config_.id, [&](ContainerState& s) {

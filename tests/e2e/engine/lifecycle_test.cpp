@@ -103,6 +103,21 @@ TEST_F(EngineLifecycle, ROOT_RunRmReleasesTheImageHoldAttachedOrDetached) {
   EXPECT_EQ(hold_files(), 0u) << "detached --rm left a hold";
 }
 
+TEST_F(EngineLifecycle, ROOT_RmForceOfARunningRmContainerSucceeds) {
+  // Two removers for one container: `rm -f`, and the --rm container's own monitor once
+  // the kill ends its program. Docker's `rm -f` succeeds here; so must ours, and the
+  // container must be gone when it returns (the fixture checks that nothing is left).
+  MINIRUN_REQUIRE_ROOT();
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "rm-race-" + std::to_string(i);
+    ASSERT_FALSE(run_detached({"--rm", "--name", name, "busybox", "sleep", "60"}).empty());
+    auto r = mr("rm", "-f", name);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, name + "\n");
+    EXPECT_EQ(mr("ps", "-a", "-q").out, "");
+  }
+}
+
 TEST_F(EngineLifecycle, ROOT_OnlyARemovedContainersRootIsVolatile) {
   // --rm: the upper dir goes with the container, so its overlay is mounted `volatile`
   // (no sync of the host's disk at the unmount); a kept container's is not.
