@@ -107,6 +107,10 @@ bool same_file(const std::string& path, const struct stat& before) {
 
 Result<void> make_directories(const std::string& path, mode_t mode) {
   if (path.empty()) return Error("make_directories: empty path");
+  // Usually the whole path exists already, and one mkdir(2) says so; the components are
+  // made one by one from the top only when a parent is missing.
+  if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) return ok();
+  if (errno != ENOENT) return Error::from_errno("mkdir", path);
   std::string partial;
   size_t pos = 0;
   while (pos != std::string::npos) {

@@ -240,6 +240,20 @@ TEST(SyncSocket, MessagesKeepTheirBoundariesAndEofIsAnError) {
   EXPECT_FALSE(receive_sync(pair->second.get()));
 }
 
+TEST(Files, MakeDirectoriesMakesMissingParentsAndAcceptsWhatExists) {
+  TempDir dir;
+  const std::string deep = dir.path() + "/a/b/c";
+  ASSERT_TRUE(sys::make_directories(deep, 0755).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(deep.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISDIR(st.st_mode));
+  EXPECT_TRUE(sys::make_directories(deep, 0755).ok()) << "all there already: nothing to do";
+  ASSERT_TRUE(sys::write_file(dir.path() + "/file", "x").ok());
+  auto blocked = sys::make_directories(dir.path() + "/file/sub", 0755);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_NE(blocked.error().what().find(dir.path() + "/file/sub"), std::string::npos) << blocked.error().what();
+}
+
 TEST(Files, AtomicWriteReplacesWholeFile) {
   TempDir dir;
   std::string p = dir.path() + "/f";

@@ -38,7 +38,10 @@ struct Globals {
 /// errors of the engine itself, as opposed to the container's own exit code).
 void fail(Globals& g, const std::string& message, int code = 1);
 
-void add_run_commands(CLI::App& app, Globals& g);        ///< run create
+/// `run` and `create`, apart: each has ~70 options, and building them is most of what
+/// parsing a command line costs (minirun.cpp builds only the group asked for).
+void add_run_command(CLI::App& app, Globals& g);
+void add_create_command(CLI::App& app, Globals& g);
 void add_lifecycle_commands(CLI::App& app, Globals& g);  ///< start stop restart kill rm pause unpause wait
 void add_info_commands(CLI::App& app, Globals& g);       ///< ps inspect logs stats top
 void add_exec_commands(CLI::App& app, Globals& g);       ///< exec cp

@@ -54,7 +54,8 @@ struct CommandGroup {
 const std::vector<CommandGroup>& command_groups() {
   using namespace minirun::cmd;
   static const std::vector<CommandGroup> groups = {
-      {add_run_commands, {"run", "create"}},
+      {add_run_command, {"run"}},
+      {add_create_command, {"create"}},
       {add_lifecycle_commands, {"start", "stop", "restart", "kill", "rm", "pause", "unpause", "wait"}},
       {add_info_commands, {"ps", "inspect", "logs", "stats", "top"}},
       {add_exec_commands, {"exec", "cp"}},

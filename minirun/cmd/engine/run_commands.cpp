@@ -350,11 +350,15 @@ void run_or_create(Globals& g, const RunFlags& f, const std::vector<std::string>
 
 }  // namespace
 
-void add_run_commands(CLI::App& app, Globals& g) {
-  static RunFlags run_flags, create_flags;
+void add_run_command(CLI::App& app, Globals& g) {
+  static RunFlags run_flags;
   CLI::App* run = app.add_subcommand("run", "Create and start a container from an image (attached unless -d)");
   add_run_flags(run, run_flags, true);
   run->callback([&g, run] { run_or_create(g, run_flags, run->remaining(), true); });
+}
+
+void add_create_command(CLI::App& app, Globals& g) {
+  static RunFlags create_flags;
   CLI::App* create = app.add_subcommand("create", "Create a container without starting it (prints its id)");
   add_run_flags(create, create_flags, false);
   create->callback([&g, create] { run_or_create(g, create_flags, create->remaining(), false); });
