@@ -13,6 +13,7 @@
 
 #include <random>
 #include <string_view>
+#include <utility>
 
 #include "minirun/runtime/state.hpp"
 #include "minirun/sys/file.hpp"
@@ -246,29 +247,30 @@ Result<void> ContainerStore::erase(const ContainerConfig& config) const {
 }
 
 std::vector<std::string> ContainerStore::sweep_trash(std::chrono::seconds min_age) const {
-  std::vector<std::string> swept, paths;
-  if (DIR* d = ::opendir(trash_dir().c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (std::string_view(e->d_name) != "." && std::string_view(e->d_name) != "..")
-        paths.push_back(trash_dir() + "/" + e->d_name);
+  // trash/<id>, and the runtime's state directories a monitor renamed out of the way
+  // (runtime/.removed-<id>, runtime/state.hpp): path and the id it was.
+  std::vector<std::pair<std::string, std::string>> found;
+  auto collect = [&](const std::string& dir, std::string_view prefix) {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return;
+    while (dirent* e = ::readdir(d)) {
+      const std::string_view name = e->d_name;
+      if (name == "." || name == ".." || name.rfind(prefix, 0) != 0) continue;
+      found.emplace_back(dir + "/" + e->d_name, std::string(name.substr(prefix.size())));
+    }
     ::closedir(d);
-  }
-  // And the runtime state directories a monitor renamed out of the way (runtime/state.hpp).
-  if (DIR* d = ::opendir(runtime_root().c_str())) {
-    while (dirent* e = ::readdir(d))
-      if (std::string_view(e->d_name).rfind(runtime::kRetiredPrefix, 0) == 0) paths.push_back(runtime_root() + "/" + e->d_name);
-    ::closedir(d);
-  }
+  };
+  collect(trash_dir(), "");
+  collect(runtime_root(), runtime::kRetiredPrefix);
+  std::vector<std::string> swept;
   const auto now = std::chrono::system_clock::now();
-  for (const auto& path : paths) {
-    std::string name = path.substr(path.rfind('/') + 1);
-    if (name.rfind(runtime::kRetiredPrefix, 0) == 0) name.erase(0, std::string_view(runtime::kRetiredPrefix).size());
+  for (const auto& [path, id] : found) {
     struct stat st{};
     // rename(2) sets the moved directory's ctime: the moment it became trash.
     if (::lstat(path.c_str(), &st) < 0) continue;
     const auto moved = std::chrono::system_clock::from_time_t(st.st_ctim.tv_sec);
     if (now - moved < min_age) continue;
-    if (sys::remove_tree(path)) swept.push_back(name);
+    if (sys::remove_tree(path)) swept.push_back(id);
   }
   return swept;
 }

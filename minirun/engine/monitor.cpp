@@ -81,7 +81,7 @@ class Supervisor {
         config_stat_(config_stat),
         bundle_(std::move(bundle.config)),
         seccomp_(std::move(bundle.seccomp)),
-        runtime_({.root = store_.runtime_root()}) {
+        runtime_({.root = store_.runtime_root(), .defer_state_removal = true}) {
     if (args.attached) {
       stdout_fd_ = kMonitorStdoutFd;
       stderr_fd_ = kMonitorStderrFd;
@@ -368,12 +368,9 @@ bool Supervisor::finish_container() {
   // pipes reach EOF and the drain below ends. The runtime works from what its create()
   // handed back: no state file or cgroup layout to read again. Its state directory is
   // only renamed out of the way (the id is free again at once) and deleted once the
-  // client has been let go (delete_leftovers).
-  std::string retired_state;
-  if (auto r = runtime_.remove(*created_, &retired_state); !r)
+  // client has been let go (delete_leftovers, RuntimeOptions::defer_state_removal).
+  if (auto r = runtime_.remove(*created_); !r)
     std::fprintf(stderr, "minirun-monitor: delete %s: %s\n", config_.id.c_str(), r.error().what().c_str());
-  else if (!retired_state.empty())
-    leftovers_.push_back(retired_state);
   if (probe_.pid > 0) finish_probe(true);
   int out = out_.get(), err = err_.get(), master = master_.get();
   for (int* fd : {&out, &err, &master}) {
@@ -413,6 +410,7 @@ void Supervisor::unmount_rootfs() {
 }
 
 void Supervisor::delete_leftovers() {
+  for (auto& path : runtime_.take_retired()) leftovers_.push_back(std::move(path));
   for (const auto& path : leftovers_) {
     if (auto deleted = sys::remove_tree(path); !deleted)
       std::fprintf(stderr, "minirun-monitor: %s (`minirun system prune` retries)\n", deleted.error().what().c_str());

@@ -163,17 +163,16 @@ Result<void> Runtime::remove(const std::string& id, bool force) {
   return tear_down(*state, cgroup.get(), poststop);
 }
 
-Result<void> Runtime::remove(CreatedContainer& created, std::string* retired_state) {
+Result<void> Runtime::remove(CreatedContainer& created) {
   // Something still in the cgroup (the init was not waited for, or left children):
   // frozen processes cannot die of the SIGKILL tear_down sends, so thaw first.
   if (created.cgroup) {
     if (auto pids = created.cgroup->processes(); pids && !pids->empty()) (void)created.cgroup->thaw();
   }
-  return tear_down(created.state, created.cgroup.get(), created.hooks.poststop, retired_state);
+  return tear_down(created.state, created.cgroup.get(), created.hooks.poststop);
 }
 
-Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop,
-                                std::string* retired_state) {
+Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop) {
   if (cgroup) {
     // Without a pid namespace, the init's children outlive it: kill what is left.
     if (auto pids = cgroup->processes()) {
@@ -185,11 +184,7 @@ Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, con
     }
     MINIRUN_TRY(cgroup->destroy(), "delete `" + state.id + "`");
   }
-  if (retired_state) {
-    auto retired = store_.retire(state.id);
-    if (!retired) return std::move(retired.error()).context("delete `" + state.id + "`");
-    *retired_state = std::move(*retired);
-  } else if (options_.defer_state_removal) {
+  if (options_.defer_state_removal) {
     auto retired = store_.retire(state.id);
     if (!retired) return std::move(retired.error()).context("delete `" + state.id + "`");
     retired_.push_back(std::move(*retired));

@@ -50,11 +50,12 @@ struct RuntimeOptions {
   bool explain = false;                   ///< print setup steps (--explain)
   bool debug = false;                     ///< log more (--debug)
   /// `delete` (and the end of `run`) only renames a container's state directory out of
-  /// the way (StateStore::retire) and lists it in Runtime::take_retired(), for the caller
-  /// to delete once it has nothing else to do: the minirun-oci command, from a child it
-  /// does not wait for, as it exits (remove_tree_detached). Removing a directory frees its
-  /// disk block, and on a disk mounted `discard` rmdir(2) waits for the device to trim it
-  /// (80-370 us on the lab VM), a tenth of a whole `run` of `true`.
+  /// the way (StateStore::retire: the id is free at once) and lists it in
+  /// Runtime::take_retired(), for the caller to delete once nobody waits for it: the
+  /// minirun-oci command from a child it does not wait for, as it exits
+  /// (remove_tree_detached); the engine's monitor after it has let its client go.
+  /// Removing a directory frees its disk block, and on a disk mounted `discard` rmdir(2)
+  /// waits for the device to trim it (80-370 us on the lab VM), a tenth of a whole `run`.
   bool defer_state_removal = false;
 };
 
@@ -135,11 +136,10 @@ class Runtime {
   Result<void> remove(const std::string& id, bool force);
   /// `delete` of a container this process created (and whose init it has waited for,
   /// else what is left in the cgroup is killed): from what create() handed back, with no
-  /// reading back of the state or the cgroup layout. The monitor's way. With
-  /// `retired_state`, the state directory is only renamed out of the way
-  /// (StateStore::retire) and its new path stored there, for the caller to delete when
-  /// nobody waits for it: the id is free at once.
-  Result<void> remove(CreatedContainer& created, std::string* retired_state = nullptr);
+  /// reading back of the state or the cgroup layout. The monitor's way (with
+  /// RuntimeOptions::defer_state_removal: it deletes the state directory once nobody
+  /// waits for it).
+  Result<void> remove(CreatedContainer& created);
   /// `list`.
   std::vector<ContainerSummary> list() const;
   /// `ps`: the host pids in the container's cgroup.
@@ -164,8 +164,7 @@ class Runtime {
   Result<void> run_poststart_hooks(const ContainerState& state, const std::vector<Hook>& poststart);
   /// The end of `delete`: kills what is left in the cgroup, removes it and the state,
   /// runs poststop hooks.
-  Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop,
-                         std::string* retired_state = nullptr);
+  Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop);
 
   RuntimeOptions options_;
   StateStore store_;

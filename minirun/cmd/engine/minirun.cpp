@@ -65,39 +65,31 @@ const std::vector<CommandGroup>& command_groups() {
   return groups;
 }
 
-/// The value of the global --data-root (or --root) on the command line, before the
-/// parser has run; `fallback` when there is none. (Only a hint: see its use in main.)
-std::string data_root_named(int argc, char** argv, const std::string& fallback) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view word = argv[i];
-    if (word == "--data-root" || word == "--root") return i + 1 < argc ? argv[i + 1] : fallback;
-    if (word.rfind("--data-root=", 0) == 0 || word.rfind("--root=", 0) == 0)
-      return std::string(word.substr(word.find('=') + 1));
-    if (word == "--image-root") {
-      ++i;
-      continue;
-    }
-    if (word.rfind("--image-root=", 0) == 0) continue;
-    return fallback;  // the subcommand: the flags after it are its own
-  }
-  return fallback;
-}
+/// What the command line says before the parser has run: the subcommand (the first word
+/// that is neither a global option nor its value; empty when there is none, or when it
+/// asks for help) and the global --data-root (or --root), `data_root` when not given.
+struct Prescan {
+  std::string_view command;
+  std::string data_root;
+};
 
-/// The subcommand the command line names: the first word that is neither a global option
-/// nor its value. Empty when there is none, or when it asks for help.
-std::string_view subcommand_named(int argc, char** argv) {
+Prescan prescan(int argc, char** argv, std::string data_root) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
     if (word == "--data-root" || word == "--root" || word == "--image-root") {
+      if (word != "--image-root" && i + 1 < argc) data_root = argv[i + 1];
       ++i;  // and its value
       continue;
     }
-    if (word.rfind("--data-root=", 0) == 0 || word.rfind("--root=", 0) == 0 || word.rfind("--image-root=", 0) == 0)
+    if (word.rfind("--data-root=", 0) == 0 || word.rfind("--root=", 0) == 0) {
+      data_root = std::string(word.substr(word.find('=') + 1));
       continue;
-    if (word.empty() || word[0] == '-') return {};  // --help, or something only the full parser can judge
-    return word;
+    }
+    if (word.rfind("--image-root=", 0) == 0) continue;
+    if (word.empty() || word[0] == '-') return {{}, data_root};  // --help, or what only the full parser can judge
+    return {word, data_root};
   }
-  return {};
+  return {{}, data_root};
 }
 
 /// The command line parser, with every group of commands, or only `only`.
@@ -129,14 +121,15 @@ int main(int argc, char** argv) {
   // twentieth of a whole `run --rm`: only the group of the command asked for is built.
   // `minirun --help`, a typo or no command at all get the full parser and its messages;
   // so would a name missing from command_groups() (slower, but still right).
-  const std::string_view name = subcommand_named(argc, argv);
+  const Prescan line = prescan(argc, argv, g.data_root);
+  const std::string_view name = line.command;
   // `run` starts its monitor process first thing: its ~0.7 ms start-up then runs beside
   // the parsing below and create(), not after them (engine.hpp, spawn_early_monitor).
   // `run --help` or a bad flag just lets it go (it exits without its orders). Its command
   // line names the data root, so that `ps` (and a test looking for leftovers) can tell
   // whose it is before its orders say so.
   if (name == "run") {
-    if (auto spawned = minirun::engine::spawn_early_monitor({}, data_root_named(argc, argv, g.data_root)))
+    if (auto spawned = minirun::engine::spawn_early_monitor({}, line.data_root))
       g.early_monitor.emplace(std::move(*spawned));
   }
   const CommandGroup* group = nullptr;
