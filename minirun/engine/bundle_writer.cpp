@@ -4,6 +4,7 @@
  */
 #include "minirun/engine/bundle_writer.hpp"
 
+#include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -149,7 +150,15 @@ Result<WrittenBundle> write_bundle(const ContainerStore& store, const ContainerC
       etc_files["hosts"] = hosts_file(config, hostname);
       etc_files["resolv.conf"] = resolv_conf(config, host_resolv ? *host_resolv : "");
     }
-    for (const auto& [file, text] : etc_files) MINIRUN_TRY(sys::write_file_atomic(dir + "/" + file, text), "start");
+    for (const auto& [file, text] : etc_files) {
+      // Nobody reads these before the container runs (a `--network container:` peer
+      // reads them from a running one only), so a first start writes them in place; a
+      // later start replaces them whole. Each rename saved is 20-50 us on a slow disk.
+      const std::string path = dir + "/" + file;
+      auto fresh = sys::write_file(path, text, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      if (!fresh && fresh.error().code() == EEXIST) fresh = sys::write_file_atomic(path, text);
+      MINIRUN_TRY(std::move(fresh), "start");
+    }
     auto user = runtime::resolve_user_in_rootfs(rootfs, config.user);
     if (!user) return std::move(user.error()).context("-u " + config.user);
     inputs.user = *user;

@@ -12,7 +12,8 @@
  *     containers/<id>/<id>-json.log   the container's output (json_log.hpp), rotated .1 .2 ...
  *     containers/<id>/bundle/         the OCI bundle: config.json for the runtime
  *     containers/<id>/rootfs|upper|work   the overlay: mount point, writable layer, scratch
- *     containers/<id>/monitor.log     what the monitor itself had to say (errors)
+ *     containers/<id>/monitor.log     what the monitor itself had to say (errors), from the
+ *                                     first start on (before it, errors go to the client)
  *     trash/<id>/                     a removed container's files, until deleted (retire())
  *     names/<name>                    holds the id: created with O_EXCL, so a name is
  *                                     taken atomically (two `run --name web` cannot both win)

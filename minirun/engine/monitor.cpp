@@ -58,6 +58,20 @@ void tell(int fd, const std::string& line) {
   (void)!::write(fd, text.data(), text.size());
 }
 
+/// Points our stdout and stderr (until now /dev/null, as spawned) at monitor.log, once.
+/// Not first thing: on this kind of disk a new file costs 50-200 us, and before the
+/// container has started every error also goes to the client (the status channel) and
+/// into state.json; from the start on, monitor.log is where the monitor speaks.
+void open_monitor_log(const ContainerStore& store, const std::string& id) {
+  static bool opened = false;
+  if (opened) return;
+  opened = true;
+  if (auto log = sys::open_file(store.dir(id) + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600); log) {
+    ::dup2(log->get(), 1);
+    ::dup2(log->get(), 2);
+  }
+}
+
 /// Copies `data` to an attached terminal or pipe; gives up on that fd when it fails.
 void forward(int& fd, const char* data, size_t size) {
   while (fd >= 0 && size > 0) {
@@ -163,7 +177,8 @@ Result<void> Supervisor::start_container() {
     options.console_fd = console_theirs.get();
   }
   // The container's init inherits our fds 0, 1 and 2: point 1 and 2 at the pipes for
-  // the clone, then back at monitor.log.
+  // the clone, then back where they were (/dev/null before the first start, then
+  // monitor.log).
   UniqueFd saved_out(::fcntl(1, F_DUPFD_CLOEXEC, 10)), saved_err(::fcntl(2, F_DUPFD_CLOEXEC, 10));
   ::dup2(out_write.get(), 1);
   ::dup2(err_write.get(), 2);
@@ -419,13 +434,19 @@ void Supervisor::delete_leftovers() {
 }
 
 int Supervisor::run() {
-  auto log = JsonLogWriter::open(store_.log_path(config_.id), config_.log);
-  if (log) log_.emplace(std::move(*log));
   int64_t delay_ns = 0;
   int exit_code = 0;
   bool first_start_failed = false;
   for (bool first = true;; first = false) {
     auto started = start_container();
+    if (first) {
+      // The two logs are made while the container's first process sets itself up and
+      // runs (its output waits in the pipes until supervise() reads it), not before.
+      open_monitor_log(store_, config_.id);
+      auto log = JsonLogWriter::open(store_.log_path(config_.id), config_.log);
+      if (log) log_.emplace(std::move(*log));
+      else std::fprintf(stderr, "minirun-monitor: %s\n", log.error().what().c_str());
+    }
     if (!started) {
       const std::string message = started.error().what();
       std::fprintf(stderr, "minirun-monitor: start: %s\n", message.c_str());
@@ -547,17 +568,16 @@ int run_monitor(const MonitorArgs& args) {
   ::signal(SIGINT, SIG_IGN);
   ::signal(SIGHUP, SIG_IGN);
   ContainerStore store(args.data_root);
-  // Our own messages go to monitor.log; fd 1 is not used by the monitor itself.
-  if (auto log = sys::open_file(store.dir(args.id) + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-      log) {
-    ::dup2(log->get(), 1);
-    ::dup2(log->get(), 2);
-  }
+  // Our own messages go to monitor.log (fd 1 is not used by the monitor itself), from
+  // the container's first start on (open_monitor_log); an error before it goes to the
+  // client and into state.json, and to monitor.log as well.
   // Its stat first: a rewrite after it shows at the end as a different file (--rm).
   struct stat config_stat{};
   (void)::stat((store.dir(args.id) + "/config.json").c_str(), &config_stat);
   auto config = store.load_config(args.id);
   if (!config) {
+    open_monitor_log(store, args.id);
+    std::fprintf(stderr, "minirun-monitor: %s\n", config.error().what().c_str());
     tell(kMonitorStatusFd, "error " + config.error().what());
     return 1;
   }
@@ -571,6 +591,8 @@ int run_monitor(const MonitorArgs& args) {
       s.error = message;
       s.finished_at = now_rfc3339();
     });
+    open_monitor_log(store, args.id);
+    std::fprintf(stderr, "minirun-monitor: %s\n", message.c_str());
     tell(kMonitorStatusFd, "error " + message);
     return 1;
   }

@@ -37,12 +37,16 @@ static_assert(std::atomic<bool>::is_always_lock_free);
 
 inline void on_interrupt(int) { g_interrupted = true; }
 
-/// No SA_RESTART: the waits retry on EINTR themselves and see the flag.
+/// No SA_RESTART: the waits retry on EINTR themselves and see the flag. SIGPIPE is
+/// ignored: a reader that goes away early (`engine_bench | head`) must not kill the
+/// benchmark in the middle, with its containers still running; output to it is lost,
+/// the run and the cleanup go on.
 inline void catch_interrupts() {
   struct sigaction action {};
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &action, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
 }
 
 /// Worker threads started while this lives have the signals blocked, so that the main
