@@ -125,5 +125,22 @@ TEST_F(EngineBadInput, ROOT_CommandMissingFromTheImageFailsAndRmLeavesNothing) {
   expect_no_trace();
 }
 
+TEST_F(EngineBadInput, ROOT_AFailedStartIsToldAndWrittenToMonitorLog) {
+  MINIRUN_REQUIRE_ROOT();
+  // The monitor makes monitor.log at the container's first start (not before: a file
+  // made on the way to the start is time on it); a start that fails must be there too,
+  // besides the client's message and the state.
+  auto created = mr("create", "--name", "nocmd", "busybox", "/nope");
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string id = created.out.substr(0, 64);
+  auto started = mr("start", "nocmd");
+  EXPECT_NE(started.exit_code, 0);
+  EXPECT_TRUE(contains(started.err, "/nope")) << started.err;
+  const std::string log = data_root() + "/containers/" + id + "/monitor.log";
+  ASSERT_EQ(::access(log.c_str(), F_OK), 0) << log << " was not made";
+  EXPECT_TRUE(contains(slurp(log), "/nope")) << slurp(log);
+  EXPECT_EQ(mr("rm", "nocmd").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace minirun::testing
