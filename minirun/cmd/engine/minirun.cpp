@@ -10,6 +10,7 @@
  *
  * Lab: labs/01-image-and-container.
  */
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -125,10 +126,15 @@ int main(int argc, char** argv) {
   const std::string_view name = line.command;
   // `run` starts its monitor process first thing: its ~0.7 ms start-up then runs beside
   // the parsing below and create(), not after them (engine.hpp, spawn_early_monitor).
-  // `run --help` or a bad flag just lets it go (it exits without its orders). Its command
-  // line names the data root, so that `ps` (and a test looking for leftovers) can tell
-  // whose it is before its orders say so.
-  if (name == "run") {
+  // A bad flag just lets it go (it exits without its orders); `run --help` does not make
+  // one at all (nor a `-h` that is the container's own argument, as in `ls -h`: that run
+  // spawns its monitor the usual way, a little later). Its command line names the data
+  // root, so that `ps` (and a test looking for leftovers) can tell whose it is before its
+  // orders say so.
+  const bool help_asked = std::any_of(argv + 1, argv + argc, [](const char* word) {
+    return std::string_view(word) == "--help" || std::string_view(word) == "-h";
+  });
+  if (name == "run" && !help_asked) {
     if (auto spawned = minirun::engine::spawn_early_monitor({}, line.data_root))
       g.early_monitor.emplace(std::move(*spawned));
   }
