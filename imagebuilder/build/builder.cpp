@@ -10,7 +10,7 @@
 
 #include "imagebuilder/build/stage_builder.hpp"
 #include "imagebuilder/spec/dockerignore.hpp"
-#include "minirun/runtime/state.hpp"
+#include "minirun/sys/stamps.hpp"
 #include "minirun/sys/file.hpp"
 
 namespace imagebuilder::build {
@@ -112,7 +112,7 @@ Result<BuildResult> build_image(store::ImageStore& store, const BuildOptions& op
   }
 
   StageState& final_state = *shared.finished[*target];
-  if (final_state.config.created.empty()) final_state.config.created = minirun::runtime::rfc3339_now();
+  if (final_state.config.created.empty()) final_state.config.created = minirun::sys::now_rfc3339();
   auto image = store.commit(final_state.config, final_state.layers, options.tags);
   if (!image) return std::move(image.error()).context("commit the image");
   if (out != nullptr) {

@@ -8,7 +8,7 @@
 
 #include "imagebuilder/build/base_images.hpp"
 #include "imagebuilder/build/describe.hpp"
-#include "minirun/runtime/state.hpp"
+#include "minirun/sys/stamps.hpp"
 
 namespace imagebuilder::build {
 
@@ -112,7 +112,7 @@ Result<void> run_instruction(BuildShared& shared, StageState& state, const spec:
   } else {
     MINIRUN_TRY(apply_config_step(state, expanded), instruction.original);
   }
-  std::string now = minirun::runtime::rfc3339_now();
+  std::string now = minirun::sys::now_rfc3339();
   state.config.created = now;
   state.config.history.push_back({now, inputs.instruction, "", "", !layer_step});
   // A failed save costs the next build a rerun of this step, not this build.

@@ -28,6 +28,7 @@
 #include "minirun/runtime/explain.hpp"
 #include "minirun/runtime/spec.hpp"
 #include "minirun/sys/file.hpp"
+#include "minirun/sys/stamps.hpp"
 
 using minirun::runtime::Runtime;
 using minirun::runtime::RuntimeOptions;
@@ -47,10 +48,10 @@ int report(const Globals& g, const std::string& message) {
   if (!g.log_file.empty()) {
     std::ofstream log(g.log_file, std::ios::app);
     if (g.log_format == "json") {
-      log << nlohmann::json{{"level", "error"}, {"msg", message}, {"time", minirun::runtime::rfc3339_now()}}.dump()
+      log << nlohmann::json{{"level", "error"}, {"msg", message}, {"time", minirun::sys::now_rfc3339()}}.dump()
           << "\n";
     } else {
-      log << "time=\"" << minirun::runtime::rfc3339_now() << "\" level=error msg=" << nlohmann::json(message).dump()
+      log << "time=\"" << minirun::sys::now_rfc3339() << "\" level=error msg=" << nlohmann::json(message).dump()
           << "\n";
     }
   }

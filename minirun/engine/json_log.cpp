@@ -26,6 +26,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "minirun/sys/stamps.hpp"
+
 namespace minirun::engine {
 
 namespace {
@@ -270,21 +272,8 @@ std::optional<int64_t> parse_rfc3339(std::string_view text) {
 }
 
 void append_log_time(std::string& out, int64_t ns) {
-  // Floor division, so a time before 1970 still has a fraction in [0, 1e9).
-  int64_t seconds = ns / kNanosPerSecond;
-  int64_t nanos = ns % kNanosPerSecond;
-  if (nanos < 0) {
-    nanos += kNanosPerSecond;
-    --seconds;
-  }
-  std::time_t as_time_t = static_cast<std::time_t>(seconds);
-  std::tm tm{};
-  gmtime_r(&as_time_t, &tm);
-  char buffer[48];
-  int length = std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%09lldZ", tm.tm_year + 1900,
-                             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                             static_cast<long long>(nanos));
-  out.append(buffer, static_cast<size_t>(length));
+  char buffer[sys::kRfc3339Size];
+  out.append(buffer, sys::format_rfc3339(buffer, ns));
 }
 
 std::string format_log_time(int64_t ns) {

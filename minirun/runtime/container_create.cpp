@@ -27,6 +27,7 @@
 #include "minirun/runtime/setup_steps.hpp"
 #include "minirun/runtime/sync_socket.hpp"
 #include "minirun/sys/file.hpp"
+#include "minirun/sys/stamps.hpp"
 
 namespace minirun::runtime {
 
@@ -270,7 +271,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
   auto start_time = sys::process_start_time(child->pid());
   if (!start_time) return std::move(start_time.error());
   state.start_time = *start_time;
-  state.created = rfc3339_now();
+  state.created = sys::now_rfc3339();
   // The owner's *name* is looked up only when shown (`list`): getpwuid(3) reads
   // nsswitch.conf and /etc/passwd, a cost every start would pay for nothing.
   state.owner_uid = ::geteuid();

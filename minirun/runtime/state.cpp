@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 
 #include "minirun/sys/file.hpp"
@@ -153,25 +152,6 @@ bool init_alive(const ContainerState& state) {
   if (st == 'Z' || st == 'X') return false;  // exited, not yet reaped by its parent
   auto start = sys::process_start_time(state.pid);
   return start && *start == state.start_time;
-}
-
-std::string rfc3339_now() {
-  // Calendar arithmetic with <chrono> rather than gmtime_r(3): glibc's gmtime reads
-  // /etc/localtime first (tzset), which a UTC timestamp does not need.
-  using namespace std::chrono;
-  auto now = system_clock::now();
-  auto days = floor<std::chrono::days>(now);
-  year_month_day date{days};
-  hh_mm_ss time{duration_cast<nanoseconds>(now - days)};
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02ld:%02ld:%02lldZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
-                static_cast<long long>(time.seconds().count()));
-  std::string out = buf;
-  std::snprintf(buf, sizeof buf, "%09lld", static_cast<long long>(time.subseconds().count()));
-  out.insert(out.size() - 1, std::string(".") + buf);
-  return out;
 }
 
 std::string user_name(uid_t uid) {

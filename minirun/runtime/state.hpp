@@ -114,9 +114,6 @@ Result<void> validate_container_id(const std::string& id);
 /// Whether the saved pid still names the saved process and it has not exited.
 bool init_alive(const ContainerState& state);
 
-/// The current time in RFC 3339 with nanoseconds, as runc writes `created`.
-std::string rfc3339_now();
-
 /// The user name of `uid` (getpwuid(3)), or the number when there is none.
 std::string user_name(uid_t uid);
 

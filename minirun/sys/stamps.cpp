@@ -5,9 +5,11 @@
 #include "minirun/sys/stamps.hpp"
 
 #include <sys/random.h>
+#include <time.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <random>
 
 namespace minirun::sys {
@@ -33,15 +35,30 @@ std::string random_hex_id() {
   return id;
 }
 
+size_t format_rfc3339(char* out, int64_t unix_ns) {
+  // Calendar arithmetic of <chrono>: the day the instant falls in (floor, so an instant
+  // before 1970 still has a time of day in [0, 24h)), its date, and the time since its
+  // midnight.
+  using namespace std::chrono;
+  const sys_time<nanoseconds> instant{nanoseconds{unix_ns}};
+  const sys_days day = floor<days>(instant);
+  const year_month_day date{day};
+  const hh_mm_ss<nanoseconds> time{instant - day};
+  const int length = std::snprintf(
+      out, kRfc3339Size, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+      static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+      static_cast<int>(time.seconds().count()), static_cast<long long>(time.subseconds().count()));
+  // int64 nanoseconds span the years 1677-2262: four digits, never cut short.
+  return length > 0 ? std::min(static_cast<size_t>(length), kRfc3339Size - 1) : 0;
+}
+
 std::string now_rfc3339() {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
-  tm utc{};
-  ::gmtime_r(&ts.tv_sec, &utc);
-  char text[64];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, ts.tv_nsec);
-  return text;
+  char text[kRfc3339Size];
+  return std::string(
+      text, format_rfc3339(text, static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec));
 }
 
 }  // namespace minirun::sys

@@ -11,6 +11,8 @@
  */
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace minirun::sys {
@@ -20,5 +22,12 @@ std::string random_hex_id();
 
 /// The current time as RFC 3339 in UTC with nanoseconds.
 std::string now_rfc3339();
+
+/// Writes `unix_ns` (nanoseconds since 1970, before it too) as RFC 3339 in UTC with
+/// nanoseconds into `out` (kRfc3339Size bytes suffice), without the time zone machinery
+/// of the C library: gmtime_r(3) reads /etc/localtime on its first call (tzset), which a
+/// UTC stamp does not need and a short-lived command would pay for. Returns the length.
+inline constexpr size_t kRfc3339Size = 48;
+size_t format_rfc3339(char* out, int64_t unix_ns);
 
 }  // namespace minirun::sys

@@ -22,6 +22,7 @@
 #include "minirun/runtime/sync_socket.hpp"
 #include "minirun/sys/error.hpp"
 #include "minirun/sys/file.hpp"
+#include "minirun/sys/stamps.hpp"
 
 namespace minirun::runtime {
 namespace {
@@ -84,7 +85,7 @@ TEST(StateStore, SavedStateLoadsBackUnchanged) {
   s.rootfs = "/b/rootfs";
   s.pid = 42;
   s.start_time = 12345;
-  s.created = rfc3339_now();
+  s.created = sys::now_rfc3339();
   s.cgroup_paths = {"/sys/fs/cgroup/memory/minirun/c2"};
   s.annotations = {{"k", "v"}};
   s.has_poststop_hooks = true;

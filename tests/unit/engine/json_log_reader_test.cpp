@@ -103,6 +103,8 @@ TEST(JsonLogTime, FormatIsUtcWithNineFractionalDigits) {
   EXPECT_EQ(format_log_time(0), "1970-01-01T00:00:00.000000000Z");
   EXPECT_EQ(format_log_time(1700000000123456789), "2023-11-14T22:13:20.123456789Z");
   EXPECT_EQ(format_log_time(-1), "1969-12-31T23:59:59.999999999Z");
+  EXPECT_EQ(format_log_time(1709208000'000000000), "2024-02-29T12:00:00.000000000Z");  // a leap day
+  EXPECT_EQ(format_log_time(-86401'000000000), "1969-12-30T23:59:59.000000000Z");
 }
 
 TEST(JsonLogTime, FormattedTimesParseBackExactly) {
