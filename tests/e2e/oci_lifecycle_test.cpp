@@ -283,5 +283,42 @@ TEST_F(OciExplain, ROOT_ExplainShowsPivotRootBeforeExecve) {
   EXPECT_LT(pivot, exec) << r.err;
 }
 
+// The command line: minirun-oci builds only the subcommand it is asked for, and must
+// still answer like the whole parser (no root needed for any of these).
+class OciCommandLine : public OciFixture {};
+
+const char* const kOciSubcommands[] = {"spec",   "create", "run",  "start", "state", "kill",
+                                       "delete", "list",   "ps",   "pause", "resume", "exec"};
+
+TEST_F(OciCommandLine, HelpListsEverySubcommand) {
+  auto r = run_command({runtime_binary(), "--help"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* name : kOciSubcommands)
+    EXPECT_NE(r.out.find(std::string("  ") + name + " "), std::string::npos) << name << " missing from\n" << r.out;
+}
+
+TEST_F(OciCommandLine, EverySubcommandAnswersItsOwnHelpAfterGlobalOptions) {
+  for (const char* name : kOciSubcommands) {
+    // Global options with values, in both spellings, before the subcommand.
+    auto r = run_command({runtime_binary(), "--root", state_root(), "--log-format=json", "--debug", name, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_NE(r.out.find(std::string("Usage: ") + runtime_binary() + " " + name), std::string::npos)
+        << name << ":\n" << r.out;
+  }
+}
+
+TEST_F(OciCommandLine, UnknownSubcommandOrMissingIdIsAnErrorThatSaysWhat) {
+  auto unknown = oci({"frobnicate"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_FALSE(unknown.err.empty());
+  auto no_id = oci({"state"});
+  EXPECT_NE(no_id.exit_code, 0);
+  EXPECT_NE(no_id.err.find("id is required"), std::string::npos) << no_id.err;
+  // A global option whose value is a subcommand's name is still the option's value (a
+  // `list` that succeeds writes nothing to its --log file).
+  auto logged = run_command({runtime_binary(), "--log", "run", "--root", state_root(), "list", "-q"});
+  EXPECT_EQ(logged.exit_code, 0) << logged.err;
+}
+
 }  // namespace
 }  // namespace minirun::testing
