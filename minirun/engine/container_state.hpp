@@ -64,6 +64,8 @@ struct ContainerState {
   /// clean-up of a lost one) has taken them down.
   std::vector<std::string> published_ports;
 
+  /// Field by field (update_state's "did the change change anything?").
+  bool operator==(const ContainerState&) const = default;
   nlohmann::json to_json() const;  ///< Docker's State object (+ the kit's monitor fields)
   static Result<ContainerState> from_json(const nlohmann::json& j);
 };

@@ -96,9 +96,9 @@ class ContainerStore {
     if (!held) return std::move(held.error());
     auto state = load_state(id);
     if (!state) return state;
-    const nlohmann::json before = state->to_json();
+    const ContainerState before = *state;
     change(*state);
-    if (state->to_json() == before) return state;
+    if (*state == before) return state;
     MINIRUN_TRY(save_state(id, *state), "update state of " + id.substr(0, 12));
     return state;
   }

@@ -105,6 +105,8 @@ struct HealthProbe {
   std::string end;    ///< RFC 3339 with nanoseconds
   int exit_code = 0;  ///< -1 when the probe timed out or could not be run
   std::string output; ///< stdout and stderr, at most kMaxProbeOutputBytes (+ "...")
+
+  bool operator==(const HealthProbe&) const = default;
 };
 
 /// `State.Health` of a container.
@@ -112,6 +114,8 @@ struct HealthState {
   std::string status = "starting";  ///< starting | healthy | unhealthy
   int failing_streak = 0;
   std::deque<HealthProbe> log;      ///< oldest first, at most kMaxHealthLogEntries
+
+  bool operator==(const HealthState&) const = default;
 
   /// Docker's form: Status, FailingStreak, Log[{Start, End, ExitCode, Output}].
   nlohmann::json to_json() const;

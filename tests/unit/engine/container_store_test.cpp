@@ -4,6 +4,7 @@
 #include "minirun/engine/container_store.hpp"
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -272,6 +273,23 @@ TEST_F(ContainerStoreTest, StateRewritesLeaveNoTemporaryFile) {
   for (int i = 1; i <= 3; ++i) ASSERT_TRUE(store.update_state(c.id, [&](ContainerState& s) { s.restart_count = i; }).ok());
   EXPECT_EQ(store.load_state(c.id)->restart_count, 3);
   for (const auto& name : entries_of(store.dir(c.id))) EXPECT_EQ(name.find(".tmp"), std::string::npos) << name;
+}
+
+TEST_F(ContainerStoreTest, AnUpdateThatChangesNothingWritesNothing) {
+  // update_state compares the state field by field before and after the change; only a
+  // real change is written (a rewrite costs a file swap on disk).
+  ContainerStore store(root_);
+  ContainerConfig c = config_named("web");
+  ASSERT_TRUE(store.create(c).ok());
+  ASSERT_TRUE(store.update_state(c.id, [](ContainerState& s) { s.health = HealthState{}; }).ok());
+  struct stat before{};
+  ASSERT_EQ(::stat((store.dir(c.id) + "/state.json").c_str(), &before), 0);
+  ASSERT_TRUE(store.update_state(c.id, [](ContainerState& s) { s.exit_code = s.exit_code; }).ok());
+  EXPECT_TRUE(sys::same_file(store.dir(c.id) + "/state.json", before)) << "an unchanged state was rewritten";
+  // A change deep inside (one probe in the health log) is a change.
+  ASSERT_TRUE(store.update_state(c.id, [](ContainerState& s) { s.health->log.push_back({"a", "b", 0, "ok"}); }).ok());
+  EXPECT_FALSE(sys::same_file(store.dir(c.id) + "/state.json", before)) << "a changed health log was not written";
+  EXPECT_EQ(store.load_state(c.id)->health->log.size(), 1u);
 }
 
 TEST_F(ContainerStoreTest, EraseRemovesTheDirectoryAndFreesTheName) {
