@@ -55,12 +55,22 @@ Result<std::string> Engine::remove_and_keep_files(const ContainerConfig& config,
 Result<void> Engine::remove_container(const std::string& id_or_name, bool force, bool remove_volumes,
                                       std::string* retired) {
   auto id = store_.resolve(id_or_name);
-  if (!id) return std::move(id.error());
+  if (!id) {
+    // A name whose container was never made (a create killed right after it claimed the
+    // name): `create` says to `rm` it, so rm frees it.
+    if (store_.free_dangling_name(id_or_name)) return sys::ok();
+    return std::move(id.error());
+  }
   auto config = store_.load_config(*id);
   if (!config) {
     // A directory without its config is what a create or rm killed half-way leaves:
-    // nothing runs from it (start needs the config), so it is simply deleted.
-    if (!sys::path_exists(store_.dir(*id) + "/config.json")) return sys::remove_tree(store_.dir(*id));
+    // nothing runs from it (start needs the config), so it is simply deleted, and so is
+    // any name that points at it.
+    if (!sys::path_exists(store_.dir(*id) + "/config.json")) {
+      MINIRUN_TRY(sys::remove_tree(store_.dir(*id)), "rm");
+      store_.free_names_of(*id);
+      return sys::ok();
+    }
     return std::move(config.error());
   }
   return remove_loaded(*config, force, remove_volumes, retired);

@@ -246,32 +246,74 @@ Result<void> ContainerStore::erase(const ContainerConfig& config) const {
   return sys::ok();
 }
 
+namespace {
+
+/// Whether `path` last changed (its ctime: made, renamed, or an entry added inside) at
+/// least `min_age` ago; false when it cannot be looked at.
+bool unchanged_for(const std::string& path, std::chrono::seconds min_age) {
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) < 0) return false;
+  return std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_ctim.tv_sec) >= min_age;
+}
+
+/// The entries of a directory, without "." and "..".
+std::vector<std::string> entries(const std::string& dir) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return out;
+  while (dirent* e = ::readdir(d)) {
+    const std::string_view name = e->d_name;
+    if (name != "." && name != "..") out.emplace_back(name);
+  }
+  ::closedir(d);
+  return out;
+}
+
+}  // namespace
+
+void ContainerStore::free_names_of(const std::string& id) const {
+  for (const auto& name : entries(root_ + "/names")) {
+    const std::string path = root_ + "/names/" + name;
+    if (auto held = sys::read_file(path); held && *held == id) ::unlink(path.c_str());
+  }
+}
+
+bool ContainerStore::free_dangling_name(const std::string& name) const {
+  if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") return false;
+  const std::string path = root_ + "/names/" + name;
+  auto id = sys::read_file(path);
+  if (!id || id->empty() || sys::path_exists(dir(*id))) return false;
+  return ::unlink(path.c_str()) == 0;
+}
+
+std::vector<std::string> ContainerStore::sweep_unfinished(std::chrono::seconds min_age) const {
+  std::vector<std::string> swept;
+  for (const auto& id : list_ids()) {
+    if (sys::path_exists(dir(id) + "/config.json") || !unchanged_for(dir(id), min_age)) continue;
+    if (!sys::remove_tree(dir(id))) continue;
+    free_names_of(id);
+    swept.push_back(id);
+  }
+  for (const auto& name : entries(root_ + "/names")) {
+    if (unchanged_for(root_ + "/names/" + name, min_age) && free_dangling_name(name)) swept.push_back(name);
+  }
+  return swept;
+}
+
 std::vector<std::string> ContainerStore::sweep_trash(std::chrono::seconds min_age) const {
   // trash/<id>, and the runtime's state directories a monitor renamed out of the way
-  // (runtime/.removed-<id>, runtime/state.hpp): path and the id it was.
-  std::vector<std::pair<std::string, std::string>> found;
-  auto collect = [&](const std::string& dir, std::string_view prefix) {
-    DIR* d = ::opendir(dir.c_str());
-    if (d == nullptr) return;
-    while (dirent* e = ::readdir(d)) {
-      const std::string_view name = e->d_name;
-      if (name == "." || name == ".." || name.rfind(prefix, 0) != 0) continue;
-      found.emplace_back(dir + "/" + e->d_name, std::string(name.substr(prefix.size())));
-    }
-    ::closedir(d);
-  };
-  collect(trash_dir(), "");
-  collect(runtime_root(), runtime::kRetiredPrefix);
+  // (runtime/.removed-<id>, runtime/state.hpp). rename(2) sets the moved directory's
+  // ctime: the moment it became trash.
   std::vector<std::string> swept;
-  const auto now = std::chrono::system_clock::now();
-  for (const auto& [path, id] : found) {
-    struct stat st{};
-    // rename(2) sets the moved directory's ctime: the moment it became trash.
-    if (::lstat(path.c_str(), &st) < 0) continue;
-    const auto moved = std::chrono::system_clock::from_time_t(st.st_ctim.tv_sec);
-    if (now - moved < min_age) continue;
-    if (sys::remove_tree(path)) swept.push_back(id);
-  }
+  auto sweep = [&](const std::string& dir, std::string_view prefix) {
+    for (const auto& name : entries(dir)) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      const std::string path = dir + "/" + name;
+      if (unchanged_for(path, min_age) && sys::remove_tree(path)) swept.push_back(name.substr(prefix.size()));
+    }
+  };
+  sweep(trash_dir(), "");
+  sweep(runtime_root(), runtime::kRetiredPrefix);
   return swept;
 }
 

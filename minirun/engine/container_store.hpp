@@ -118,6 +118,17 @@ class ContainerStore {
   /// monitor killed before it got to them (younger ones may still be in a monitor's
   /// hands). `system prune` calls it. Returns the ids deleted.
   std::vector<std::string> sweep_trash(std::chrono::seconds min_age) const;
+  /// What a `create` killed half-way leaves, at least `min_age` old (younger ones may be
+  /// a create still at work): a container directory without config.json (deleted, with
+  /// the name that points at it), and a name whose container directory was never made.
+  /// `system prune` calls it. Returns the ids and names deleted.
+  std::vector<std::string> sweep_unfinished(std::chrono::seconds min_age) const;
+  /// Unlinks every names/<name> that holds `id`: a container removed without its config
+  /// (it is the config that says its name).
+  void free_names_of(const std::string& id) const;
+  /// Unlinks names/<name> if the container it names has no directory (a create killed
+  /// right after it claimed the name); false when it does not exist or is not dangling.
+  bool free_dangling_name(const std::string& name) const;
 
  private:
   std::string root_;

@@ -111,8 +111,8 @@ void add_volume_commands(CLI::App& app, Globals& g) {
   system->require_subcommand(1);
   CLI::App* prune = system->add_subcommand(
       "prune",
-      "Remove stopped containers, unused networks (and unused volumes with --volumes), and files a killed "
-      "monitor left in trash/ over a minute ago");
+      "Remove stopped containers, unused networks (and unused volumes with --volumes), and what a killed "
+      "monitor or create left over a minute ago (trash/, half-made containers, dangling names)");
   prune->add_flag("--volumes", prune_volumes, "Also remove volumes no container uses");
   prune->add_flag("-f,--force", force, "Do not ask (the kit never asks; accepted for Docker compatibility)");
   prune->callback([&g] {
@@ -132,6 +132,10 @@ void add_volume_commands(CLI::App& app, Globals& g) {
     // them (ContainerStore::retire); a minute old at least, so none still in hand.
     for (const auto& id : engine.store().sweep_trash(std::chrono::seconds(60)))
       std::printf("Deleted the files of removed container %s\n", id.c_str());
+    // What a `create` killed half-way left: a directory without config.json, or a
+    // name claimed for a container never made (also a minute old at least).
+    for (const auto& what : engine.store().sweep_unfinished(std::chrono::seconds(60)))
+      std::printf("Deleted the unfinished container %s (its create was interrupted)\n", what.c_str());
     if (auto networks = engine.networks().prune(); !networks) fail(g, networks.error().what());
     else
       for (const auto& name : *networks) std::printf("Deleted network %s\n", name.c_str());

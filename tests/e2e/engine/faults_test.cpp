@@ -26,6 +26,9 @@
  * Reference: containerd-shim's role (the shim outlives the client, not the reverse);
  * kill(2), proc(5). Lab: labs/01-image-and-container.
  */
+#include <filesystem>
+#include <fstream>
+
 #include "tests/e2e/engine/engine_fixture.hpp"
 
 namespace minirun::testing {
@@ -132,6 +135,30 @@ TEST_F(EngineFaults, ROOT_RmForceRacingTheContainersExitLeavesNothing) {
     EXPECT_EQ(mr("ps", "-a", "-q").out, "");
     expect_nothing_left();
   }
+}
+
+TEST_F(EngineFaults, ROOT_WhatAKilledCreateLeftIsRemovedByRmAsTheErrorSays) {
+  MINIRUN_REQUIRE_ROOT();
+  // A `create` killed after claiming its name and making its directory, before its
+  // config.json; and one killed right after the name. The files are made here, as the
+  // kill would leave them (a kill at a chosen microsecond cannot be timed from outside).
+  ASSERT_EQ(mr("run", "--rm", "--name", "warm", "busybox", "true").exit_code, 0);  // the data root exists
+  const std::string half_id(64, 'a'), never_id(64, 'b');
+  std::filesystem::create_directories(data_root() + "/containers/" + half_id + "/rootfs");
+  std::ofstream(data_root() + "/names/halfway") << half_id;
+  std::ofstream(data_root() + "/names/never") << never_id;
+  for (const char* name : {"halfway", "never"}) {
+    SCOPED_TRACE(name);
+    auto taken = mr("run", "--rm", "--name", name, "busybox", "true");
+    EXPECT_EQ(taken.exit_code, 125);
+    EXPECT_TRUE(contains(taken.err, std::string("minirun rm ") + name)) << "says what to do: " << taken.err;
+    auto rm = mr("rm", name);
+    EXPECT_EQ(rm.exit_code, 0) << rm.err;
+    auto again = mr("run", "--rm", "--name", name, "busybox", "echo", "free");
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(again.out, "free\n");
+  }
+  expect_nothing_left();
 }
 
 }  // namespace

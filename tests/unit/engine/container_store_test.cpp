@@ -339,6 +339,41 @@ TEST_F(ContainerStoreTest, EraseLeavesNothingInTheTrash) {
   EXPECT_TRUE(entries_of(store.trash_dir()).empty());
 }
 
+TEST_F(ContainerStoreTest, WhatAKilledCreateLeftIsSweptWithItsName) {
+  // A create killed after it claimed the name and made the directory, but before
+  // config.json; and one killed right after the name. Beside them, a whole container.
+  ContainerStore store(root_);
+  ContainerConfig whole = config_named("whole");
+  ASSERT_TRUE(store.create(whole).ok());
+  const std::string half_id = ContainerStore::new_id(), never_id = ContainerStore::new_id();
+  ASSERT_TRUE(sys::make_directories(store.dir(half_id) + "/rootfs").ok());
+  ASSERT_TRUE(sys::write_file(root_ + "/names/half", half_id).ok());
+  ASSERT_TRUE(sys::write_file(root_ + "/names/never", never_id).ok());
+  // Nothing is a minute old: any of them may be a create still at work.
+  EXPECT_TRUE(store.sweep_unfinished(std::chrono::seconds(60)).empty());
+  EXPECT_TRUE(sys::path_exists(store.dir(half_id)));
+  auto swept = store.sweep_unfinished(std::chrono::seconds(0));
+  std::sort(swept.begin(), swept.end());
+  std::vector<std::string> expected = {half_id, "never"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(swept, expected);
+  EXPECT_FALSE(sys::path_exists(store.dir(half_id)));
+  EXPECT_EQ(entries_of(root_ + "/names"), std::vector<std::string>{"whole"});
+  EXPECT_TRUE(store.load_config(whole.id).ok()) << "a whole container is never swept";
+}
+
+TEST_F(ContainerStoreTest, OnlyANameWithoutItsContainerIsDangling) {
+  ContainerStore store(root_);
+  ContainerConfig whole = config_named("whole");
+  ASSERT_TRUE(store.create(whole).ok());
+  ASSERT_TRUE(sys::write_file(root_ + "/names/never", ContainerStore::new_id()).ok());
+  EXPECT_FALSE(store.free_dangling_name("whole"));
+  EXPECT_FALSE(store.free_dangling_name("absent"));
+  EXPECT_FALSE(store.free_dangling_name("../names/never"));
+  EXPECT_TRUE(store.free_dangling_name("never"));
+  EXPECT_EQ(entries_of(root_ + "/names"), std::vector<std::string>{"whole"});
+}
+
 TEST_F(ContainerStoreTest, SweepDeletesOnlyTrashOlderThanTheGivenAge) {
   ContainerStore store(root_);
   ContainerConfig old = config_named("old"), fresh = config_named("fresh");
