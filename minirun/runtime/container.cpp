@@ -7,10 +7,12 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include "minirun/runtime/cgroup.hpp"
@@ -137,7 +139,15 @@ static bool wait_for_exit(int pidfd, int timeout_ms) {
 
 Result<void> Runtime::remove(const std::string& id, bool force) {
   auto state = store_.load(id);
-  if (!state) return std::move(state.error());
+  if (!state) {
+    // Not a second old, the directory may be a `create` still at work (it saves the
+    // state a millisecond after reserving the id), not one that was killed.
+    struct stat dir{};
+    const bool aborted = state.error().code() == ENOENT && ::lstat(store_.dir(id).c_str(), &dir) == 0 &&
+                         S_ISDIR(dir.st_mode) && ::time(nullptr) - dir.st_ctim.tv_sec >= 1;
+    if (aborted) return remove_aborted(id);
+    return std::move(state.error());
+  }
   auto st = status(*state);
   if (!st) return std::move(st.error());
   if ((*st == Status::running || *st == Status::paused) && !force) {
@@ -200,6 +210,31 @@ Result<void> Runtime::tear_down(const ContainerState& state, Cgroup* cgroup, con
     }
   }
   return sys::ok();
+}
+
+Result<void> Runtime::remove_aborted(const std::string& id) {
+  // The config that may have placed the cgroup elsewhere is not known any more; the
+  // default place is tried. rmdir(2) of a cgroup that still has a process fails (EBUSY),
+  // so nothing that runs is ever removed here.
+  if (auto layout = CgroupLayout::detect()) {
+    if (auto planned = make_cgroup(*layout, "", id)) {
+      std::vector<std::string> existing;
+      for (const auto& path : (*planned)->paths())
+        if (sys::path_exists(path)) existing.push_back(path);
+      if (!existing.empty()) {
+        auto opened = open_cgroup(*layout, existing);
+        if (!opened) return std::move(opened.error()).context("delete `" + id + "`");
+        MINIRUN_TRY((*opened)->destroy(), "delete `" + id + "` (what an interrupted create left)");
+      }
+    }
+  }
+  if (options_.defer_state_removal) {
+    auto retired = store_.retire(id);
+    if (!retired) return std::move(retired.error()).context("delete `" + id + "`");
+    retired_.push_back(std::move(*retired));
+    return sys::ok();
+  }
+  return store_.remove(id);
 }
 
 std::vector<ContainerSummary> Runtime::list() const {

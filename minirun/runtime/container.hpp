@@ -133,6 +133,9 @@ class Runtime {
   /// `kill`: a signal to the init (or, with all, to every process in the cgroup).
   Result<void> kill(const std::string& id, int signal, bool all);
   /// `delete`: removes a stopped (or created) container; --force kills a running one first.
+  /// A state directory without state.json, a second old at least, is what a `create`
+  /// killed between reserving the id and its first save leaves: `delete` removes it (as
+  /// runc's does) with the cgroup where the default placement put it.
   Result<void> remove(const std::string& id, bool force);
   /// `delete` of a container this process created (and whose init it has waited for,
   /// else what is left in the cgroup is killed): from what create() handed back, with no
@@ -165,6 +168,9 @@ class Runtime {
   /// The end of `delete`: kills what is left in the cgroup, removes it and the state,
   /// runs poststop hooks.
   Result<void> tear_down(const ContainerState& state, Cgroup* cgroup, const std::vector<Hook>& poststop);
+  /// What a killed `create` left of `id` (remove() says when): its default-placed
+  /// cgroup, if any and empty, and the state directory.
+  Result<void> remove_aborted(const std::string& id);
 
   RuntimeOptions options_;
   StateStore store_;

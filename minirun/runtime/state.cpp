@@ -60,7 +60,10 @@ Result<ContainerState> ContainerState::from_json(const nlohmann::json& j) {
 Result<void> StateStore::reserve(const std::string& id) const {
   MINIRUN_TRY(sys::make_directories(root_, 0711), "state root");
   if (::mkdir(dir(id).c_str(), 0711) < 0) {
-    if (errno == EEXIST) return Error("container `" + id + "` already exists (state in " + dir(id) + ")", EEXIST);
+    if (errno == EEXIST)
+      return Error("container `" + id + "` already exists (state in " + dir(id) +
+                       "; if its create was interrupted, `minirun-oci delete " + id + "` removes what it left)",
+                   EEXIST);
     return Error::from_errno("mkdir", dir(id));
   }
   return sys::ok();
