@@ -123,10 +123,10 @@ class ContainerStore {
   /// the name that points at it), and a name whose container directory was never made.
   /// `system prune` calls it. Returns the ids and names deleted.
   std::vector<std::string> sweep_unfinished(std::chrono::seconds min_age) const;
-  /// Unlinks every names/<name> that holds `id`: a container removed without its config
+  /// Unlinks every `names/<name>` that holds `id`: a container removed without its config
   /// (it is the config that says its name).
   void free_names_of(const std::string& id) const;
-  /// Unlinks names/<name> if the container it names has no directory (a create killed
+  /// Unlinks `names/<name>` if the container it names has no directory (a create killed
   /// right after it claimed the name); false when it does not exist or is not dangling.
   bool free_dangling_name(const std::string& name) const;
 
