@@ -103,7 +103,7 @@ class EarlyMonitor {
   friend class Engine;
   friend Result<EarlyMonitor> spawn_early_monitor(const std::string& monitor_path, const std::string& data_root);
   pid_t spawned_ = -1;      ///< the posix_spawn'ed process: the monitor, or (detaches_) its parent
-  sys::UniqueFd go_;        ///< our end of the socket pair: the container id goes here
+  sys::UniqueFd go_;        ///< our end of the socket pair: its MonitorOrders go here
   sys::UniqueFd status_;    ///< read end of the monitor's status channel
   bool detaches_ = false;   ///< spawned with --detach: spawned_ forks the monitor and exits
 };

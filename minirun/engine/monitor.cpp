@@ -1,6 +1,8 @@
 /**
  * @file monitor.cpp
- * @brief The monitor's loop: start, copy output, probe health, reap, restart; see monitor.hpp.
+ * @brief The monitor's loop: copy output, probe health, reap, restart, remove a --rm
+ *        container; see monitor.hpp (the container's start is monitor_start.cpp, the
+ *        object both work on supervisor.hpp).
  *
  * Memory matters here (one monitor per container, target under 2 MiB resident): the
  * loop uses one 16 KiB buffer on the stack, reads the two small JSON files once, and
@@ -11,12 +13,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,16 +26,13 @@
 #include "minirun/engine/bundle_writer.hpp"
 #include "minirun/engine/container_network.hpp"
 #include "minirun/engine/container_store.hpp"
-#include "minirun/engine/embedded_dns.hpp"
 #include "minirun/engine/engine.hpp"
 #include "minirun/engine/json_log.hpp"
 #include "minirun/engine/monitor_memory.hpp"
 #include "minirun/engine/monitor_probe.hpp"
 #include "minirun/engine/restart_policy.hpp"
-#include "minirun/network/dns_server.hpp"
-#include "minirun/network/netns.hpp"
+#include "minirun/engine/supervisor.hpp"
 #include "minirun/runtime/cgroup.hpp"
-#include "minirun/runtime/console.hpp"
 #include "minirun/runtime/container.hpp"
 #include "minirun/sys/file.hpp"
 
@@ -45,12 +42,6 @@ using sys::UniqueFd;
 
 namespace {
 
-int64_t monotonic_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 /// Writes a whole line to the status channel; a closed channel (the client is gone) is fine.
 void tell(int fd, const std::string& line) {
   if (fd < 0) return;
@@ -58,14 +49,11 @@ void tell(int fd, const std::string& line) {
   (void)!::write(fd, text.data(), text.size());
 }
 
-/// Points our stdout and stderr (until now /dev/null, as spawned) at monitor.log, once.
-/// Not first thing: on this kind of disk a new file costs 50-200 us, and before the
-/// container has started every error also goes to the client (the status channel) and
-/// into state.json; from the start on, monitor.log is where the monitor speaks.
+/// Points our stdout and stderr (until now /dev/null, as spawned) at monitor.log; called
+/// once, at the first start or on the error that ends the monitor before it. Not first
+/// thing: on this kind of disk a new file costs 50-200 us, and before the container has
+/// started every error also goes to the client (the status channel) and into state.json.
 void open_monitor_log(const ContainerStore& store, const std::string& id) {
-  static bool opened = false;
-  if (opened) return;
-  opened = true;
   if (auto log = sys::open_file(store.dir(id) + "/monitor.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600); log) {
     ::dup2(log->get(), 1);
     ::dup2(log->get(), 2);
@@ -86,175 +74,7 @@ void forward(int& fd, const char* data, size_t size) {
   }
 }
 
-class Supervisor {
- public:
-  Supervisor(const MonitorArgs& args, ContainerConfig config, const struct stat& config_stat, WrittenBundle bundle)
-      : args_(args),
-        store_(args.data_root),
-        config_(std::move(config)),
-        config_stat_(config_stat),
-        bundle_(std::move(bundle.config)),
-        seccomp_(std::move(bundle.seccomp)),
-        runtime_({.root = store_.runtime_root(), .defer_state_removal = true}) {
-    if (args.attached) {
-      stdout_fd_ = kMonitorStdoutFd;
-      stderr_fd_ = kMonitorStderrFd;
-    }
-  }
-
-  int run();
-
- private:
-  /// Creates and starts the container once; fills created_, out_, err_ / master_.
-  Result<void> start_container();
-  /// Polls until the init exits; returns its exit status.
-  Result<sys::ExitStatus> supervise();
-  /// After the init exited: OOM count, runtime delete, drain the output.
-  bool finish_container();
-  void pump(int& fd, const char* stream);
-  void start_probe();
-  void finish_probe(bool timed_out);
-  void record_exit(int code, bool oom, const std::string& error);
-  bool stop_requested();
-  void unmount_rootfs();
-  /// Plugs the container into its networks (veths, or just `lo`) before it runs.
-  Result<void> connect_container(pid_t pid);
-  /// The embedded DNS server on 127.0.0.11:53 inside the namespace `netns_fd`.
-  Result<void> start_dns(int netns_fd);
-  /// Takes down the ports `minirun start` published for us.
-  void unpublish();
-  /// Deletes leftovers_ (failures are logged: `minirun system prune` sweeps them).
-  void delete_leftovers();
-
-  const MonitorArgs& args_;
-  ContainerStore store_;
-  ContainerConfig config_;
-  struct stat config_stat_ {};  ///< config.json as it was when config_ was read
-  nlohmann::json bundle_;
-  std::optional<runtime::Seccomp> seccomp_;  ///< bundle_'s linux.seccomp, when built in (WrittenBundle)
-  runtime::Runtime runtime_;
-  std::optional<JsonLogWriter> log_;
-  int status_fd_ = kMonitorStatusFd;
-  int stdout_fd_ = -1;
-  int stderr_fd_ = -1;
-
-  std::optional<runtime::CreatedContainer> created_;
-  /// Directories whose deletion waits until no client waits for us (delete_leftovers):
-  /// the runtime's retired state directory, a --rm container's files.
-  std::vector<std::string> leftovers_;
-  UniqueFd out_, err_, master_;
-  int64_t started_ns_ = 0;
-
-  std::optional<network::DnsServer> dns_;
-
-  HealthState health_;
-  Probe probe_;
-  int64_t next_probe_ns_ = 0;
-};
-
-Result<void> Supervisor::start_container() {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) < 0 || ::pipe2(err, O_CLOEXEC) < 0) return Error::from_errno("pipe2");
-  UniqueFd out_write(out[1]), err_write(err[1]);
-  out_.reset(out[0]);
-  err_.reset(err[0]);
-  UniqueFd console_ours, console_theirs;
-  runtime::CreateOptions options;
-  options.id = config_.id;
-  options.bundle = store_.bundle_dir(config_.id);
-  options.start_through_pipe = true;
-  options.config = &bundle_;  // what bundle/config.json will say (save_bundle_config)
-  // On a bridge network the container's veth must be in place before the program runs,
-  // so create and start are two steps; otherwise the start byte goes out at once (with
-  // --network none, the runtime itself sets the namespace's `lo` up, as runc does).
-  const bool own_network = network_kind(config_.network_mode) == NetworkKind::bridge;
-  options.start_immediately = !own_network;
-  if (config_.tty) {
-    int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return Error::from_errno("socketpair");
-    console_ours.reset(fds[0]);
-    console_theirs.reset(fds[1]);
-    options.console_fd = console_theirs.get();
-  }
-  // The container's init inherits our fds 0, 1 and 2: point 1 and 2 at the pipes for
-  // the clone, then back where they were (/dev/null before the first start, then
-  // monitor.log).
-  UniqueFd saved_out(::fcntl(1, F_DUPFD_CLOEXEC, 10)), saved_err(::fcntl(2, F_DUPFD_CLOEXEC, 10));
-  ::dup2(out_write.get(), 1);
-  ::dup2(err_write.get(), 2);
-  // The built-in seccomp profile goes over already parsed; bundle_ keeps its JSON for
-  // config.json and the healthcheck's exec, out of the runtime's sight meanwhile.
-  nlohmann::json seccomp_json;
-  if (seccomp_) {
-    options.seccomp = &*seccomp_;
-    seccomp_json = std::move(bundle_["linux"]["seccomp"]);
-    bundle_["linux"].erase("seccomp");
-  }
-  auto created = runtime_.create(options);
-  if (seccomp_) bundle_["linux"]["seccomp"] = std::move(seccomp_json);
-  ::dup2(saved_out.get(), 1);
-  ::dup2(saved_err.get(), 2);
-  if (!created) return std::move(created.error());
-  console_theirs.reset();
-  if (own_network) {
-    if (auto r = connect_container(created->init.pid()); !r) {
-      (void)runtime_.remove(config_.id, true);
-      return std::move(r.error());
-    }
-  }
-  if (auto r = runtime_.start(*created); !r) {
-    (void)runtime_.remove(config_.id, true);
-    return std::move(r.error());
-  }
-  if (created->terminal) {
-    auto master = runtime::receive_fd(console_ours.get());
-    if (!master) {
-      (void)runtime_.remove(config_.id, true);
-      return std::move(master.error());
-    }
-    master_ = std::move(*master);
-    // Size the pty like the attached terminal, so full-screen programs draw right.
-    winsize size{};
-    if (stdout_fd_ >= 0 && ::ioctl(stdout_fd_, TIOCGWINSZ, &size) == 0) ::ioctl(master_.get(), TIOCSWINSZ, &size);
-  }
-  created_.emplace(std::move(*created));
-  started_ns_ = monotonic_ns();
-  return sys::ok();
-}
-
-Result<void> Supervisor::connect_container(pid_t pid) {
-  auto netns = network::open_network_namespace(pid);
-  if (!netns) return std::move(netns.error());
-  MINIRUN_TRY(attach_networks(config_, netns->get()), "start");
-  if (auto dns = start_dns(netns->get()); !dns) {
-    detach_networks(config_);
-    return std::move(dns.error()).context("embedded DNS server");
-  }
-  publish_container_names(network::NetworkStore(args_.data_root, network::NetPlugin(args_.net_plugin_path)), config_);
-  return sys::ok();
-}
-
-Result<void> Supervisor::start_dns(int netns_fd) {
-  auto plan = plan_embedded_dns(config_, args_.data_root);
-  if (plan.networks.empty()) return sys::ok();  // no user-defined network: no discovery
-  return network::in_network_namespace(netns_fd, [&]() -> Result<void> {
-    auto server = network::DnsServer::bind(network::kEmbeddedDnsAddress, 53, network::DnsResolver(plan.networks),
-                                           plan.upstreams);
-    if (!server) return std::move(server.error());
-    dns_.emplace(std::move(*server));
-    return sys::ok();
-  });
-}
-
-void Supervisor::unpublish() {
-  auto state = store_.load_state(config_.id);
-  if (!state || state->published_ports.empty()) return;
-  if (auto r = unpublish_ports(network::NetPlugin(args_.net_plugin_path), state->published_ports); !r) {
-    std::fprintf(stderr, "minirun-monitor: unpublish: %s\n", r.error().what().c_str());
-    return;  // left in state.json: `minirun rm` tries again
-  }
-  (void)store_.update_state(config_.id, [](ContainerState& s) { s.published_ports.clear(); });
-}
+}  // namespace
 
 bool Supervisor::stop_requested() {
   auto state = store_.load_state(config_.id);
@@ -560,8 +380,6 @@ int Supervisor::run() {
   delete_leftovers();
   return 0;
 }
-
-}  // namespace
 
 int run_monitor(const MonitorArgs& args) {
   ::signal(SIGPIPE, SIG_IGN);

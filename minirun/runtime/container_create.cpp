@@ -100,7 +100,7 @@ Result<CreatedContainer> Runtime::create(const CreateOptions& options) {
     return Error::from_errno("bundle", options.bundle).context("--bundle");
   }
   // load_spec names the file in its errors; for a config handed over in memory, say it here.
-  auto spec = options.config ? parse_spec(*options.config, resolved) : load_spec(resolved);
+  auto spec = options.config ? parse_spec(*options.config, resolved, options.seccomp == nullptr) : load_spec(resolved);
   if (!spec && options.config) return std::move(spec.error()).context(std::string(resolved) + "/config.json");
   if (!spec) return std::move(spec.error());
   if (options.seccomp != nullptr) spec->linux.seccomp = *options.seccomp;

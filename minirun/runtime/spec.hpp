@@ -235,8 +235,9 @@ int clone_flag(NamespaceType type);
 
 /// Parses and validates a config. Errors name the field: `linux.namespaces[2].type:
 /// unknown namespace type "pidd"`. `bundle` must be absolute; relative paths in the
-/// config (root.path, bind sources) are resolved against it.
-Result<Spec> parse_spec(const nlohmann::json& config, const std::string& bundle);
+/// config (root.path, bind sources) are resolved against it. Without `with_seccomp`,
+/// linux.seccomp is left unread (the caller brings it already parsed: CreateOptions).
+Result<Spec> parse_spec(const nlohmann::json& config, const std::string& bundle, bool with_seccomp = true);
 
 /// Reads `<bundle>/config.json` and parses it; errors start with the file's path.
 Result<Spec> load_spec(const std::string& bundle);

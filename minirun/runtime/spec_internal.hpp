@@ -154,8 +154,9 @@ Result<Resources> parse_resources(const json& value, const std::string& where);
 Result<Seccomp> parse_seccomp(const json& value, const std::string& where);
 /// spec_hooks.cpp: `hooks`.
 Result<Hooks> parse_hooks(const json& value, const std::string& where);
-/// spec_linux.cpp: `linux`, calling the namespace, resources and seccomp parsers.
-Result<Linux> parse_linux(const json& value, const std::string& where);
+/// spec_linux.cpp: `linux`, calling the namespace, resources and seccomp parsers
+/// (seccomp only `with_seccomp`: see parse_spec).
+Result<Linux> parse_linux(const json& value, const std::string& where, bool with_seccomp = true);
 /// spec_ignored.cpp: fields present in the config that the kit accepts but does not act
 /// on ("linux.intelRdt", "process.apparmorProfile"), for `--debug`.
 std::vector<std::string> list_ignored_fields(const json& config);

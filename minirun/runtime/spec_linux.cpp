@@ -94,7 +94,7 @@ Result<void> check_sysctl(const std::map<std::string, std::string>& sysctl, cons
 
 }  // namespace
 
-Result<Linux> parse_linux(const json& value, const std::string& where) {
+Result<Linux> parse_linux(const json& value, const std::string& where, bool with_seccomp) {
   if (auto r = expect_object(value, where); !r) return std::move(r.error());
   Linux out;
   if (const json* namespaces = member(value, "namespaces")) {
@@ -128,7 +128,7 @@ Result<Linux> parse_linux(const json& value, const std::string& where) {
       out.devices.push_back(std::move(*device));
     }
   }
-  if (const json* seccomp = member(value, "seccomp")) {
+  if (const json* seccomp = with_seccomp ? member(value, "seccomp") : nullptr) {
     auto parsed = parse_seccomp(*seccomp, join(where, "seccomp"));
     if (!parsed) return std::move(parsed.error());
     out.seccomp = std::move(*parsed);

@@ -93,7 +93,7 @@ Result<void> check_uts_namespace(const Spec& spec) {
   return sys::ok();
 }
 
-Result<Spec> parse_spec_unguarded(const json& config, const std::string& bundle) {
+Result<Spec> parse_spec_unguarded(const json& config, const std::string& bundle, bool with_seccomp) {
   if (bundle.empty() || bundle.front() != '/') return Error("bundle " + quote(bundle) + ": must be an absolute path");
   if (!config.is_object()) return Error(std::string("the config must be a JSON object, got ") + config.type_name());
   Spec spec;
@@ -127,7 +127,7 @@ Result<Spec> parse_spec_unguarded(const json& config, const std::string& bundle)
     spec.hooks = std::move(*parsed);
   }
   if (const json* linux_json = spec_detail::member(config, "linux")) {
-    auto parsed = spec_detail::parse_linux(*linux_json, "linux");
+    auto parsed = spec_detail::parse_linux(*linux_json, "linux", with_seccomp);
     if (!parsed) return std::move(parsed.error());
     spec.linux = std::move(*parsed);
   }
@@ -140,12 +140,12 @@ Result<Spec> parse_spec_unguarded(const json& config, const std::string& bundle)
 
 }  // namespace
 
-Result<Spec> parse_spec(const nlohmann::json& config, const std::string& bundle) {
+Result<Spec> parse_spec(const nlohmann::json& config, const std::string& bundle, bool with_seccomp) {
   // The readers check types before converting, so nothing below should throw; this is
   // the backstop that keeps the promise "no exception crosses the API" if one does
   // (std::bad_alloc, or a nlohmann::json exception from a case the readers missed).
   try {
-    return parse_spec_unguarded(config, bundle);
+    return parse_spec_unguarded(config, bundle, with_seccomp);
   } catch (const std::exception& e) {
     return Error(std::string("config: ") + e.what());
   }

@@ -28,6 +28,20 @@ TEST(SpecParse, MinimalConfigParses) {
   EXPECT_TRUE(spec->ignored.empty());
 }
 
+TEST(SpecParse, SeccompIsLeftUnreadOnlyWhenTheCallerBringsItsOwn) {
+  // CreateOptions::seccomp: the runtime parses the config without linux.seccomp, which
+  // the caller hands over already parsed. Everything else is still checked.
+  TempBundle bundle;
+  auto config = minimal_config();
+  config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_NOPE"}};
+  EXPECT_TRUE(FailsWith(bundle.parse(config), "SCMP_ACT_NOPE"));
+  auto without = parse_spec(config, bundle.path(), false);
+  ASSERT_TRUE(Succeeds(without));
+  EXPECT_FALSE(without->linux.seccomp.has_value());
+  config["linux"]["namespaces"] = {{{"type", "pidd"}}};
+  EXPECT_TRUE(FailsWith(parse_spec(config, bundle.path(), false), "pidd"));
+}
+
 TEST(SpecParse, ConfigMustBeAnObject) {
   TempBundle bundle;
   EXPECT_TRUE(FailsWith(bundle.parse(json::array()), "must be a JSON object, got array"));
